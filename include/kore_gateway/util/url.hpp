@@ -1,0 +1,27 @@
+// Parsing of the absolute upstream URLs named in the configuration.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kore_gateway {
+
+struct url {
+    std::string scheme; // "https" or "http"
+    std::string host;
+    std::uint16_t port = 0;
+    std::string path; // without a trailing '/', empty for the root
+
+    bool is_tls() const { return scheme == "https"; }
+    // "host" or "host:port" as the Host header wants it (port omitted when it is the default).
+    std::string host_header() const;
+    // scheme://host:port, the key that identifies one connection pool.
+    std::string origin() const;
+};
+
+// Accepts http(s)://host[:port][/path]; no user info, query or fragment.
+std::optional<url> parse_url(std::string_view text);
+
+} // namespace kore_gateway

@@ -1,0 +1,62 @@
+#include "kore_gateway/util/url.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace kore_gateway {
+
+std::string url::host_header() const {
+    const bool default_port = (is_tls() && port == 443) || (!is_tls() && port == 80);
+    return default_port ? host : host + ":" + std::to_string(port);
+}
+
+std::string url::origin() const { return scheme + "://" + host + ":" + std::to_string(port); }
+
+std::optional<url> parse_url(std::string_view text) {
+    url result;
+    if (text.starts_with("https://")) {
+        result.scheme = "https";
+        result.port = 443;
+        text.remove_prefix(8);
+    } else if (text.starts_with("http://")) {
+        result.scheme = "http";
+        result.port = 80;
+        text.remove_prefix(7);
+    } else {
+        return std::nullopt;
+    }
+    const auto path_start = text.find('/');
+    std::string_view authority = text.substr(0, path_start);
+    std::string_view path = path_start == std::string_view::npos ? "" : text.substr(path_start);
+    if (authority.empty() || authority.find('@') != std::string_view::npos ||
+        text.find_first_of("?# ") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    if (const auto colon = authority.rfind(':');
+        colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+        const auto port_text = authority.substr(colon + 1);
+        unsigned value = 0;
+        auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 ||
+            value > 65535) {
+            return std::nullopt;
+        }
+        result.port = static_cast<std::uint16_t>(value);
+        authority = authority.substr(0, colon);
+    }
+    const bool host_ok = !authority.empty() && std::all_of(authority.begin(), authority.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    });
+    if (!host_ok) {
+        return std::nullopt;
+    }
+    result.host = std::string(authority);
+    while (path.ends_with('/')) {
+        path.remove_suffix(1);
+    }
+    result.path = std::string(path);
+    return result;
+}
+
+} // namespace kore_gateway
