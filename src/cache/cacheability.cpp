@@ -1,0 +1,134 @@
+#include "kore_gateway/cache/cacheability.hpp"
+
+#include <stdexcept>
+
+#include <boost/beast/core/string.hpp>
+#include <openssl/evp.h>
+
+namespace kore_gateway {
+namespace {
+
+bool is_ows(char c) {
+    return c == ' ' || c == '\t';
+}
+
+std::string_view trim_ows(std::string_view text) {
+    while (!text.empty() && is_ows(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && is_ows(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// Walks the directives of a Cache-Control value, stepping over arguments whole: a quoted
+// argument may hold commas and names of other directives (`no-cache="a, no-store"`).
+bool has_directive(std::string_view value, std::string_view a, std::string_view b) {
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const auto start = i;
+        while (i < value.size() && value[i] != ',' && value[i] != '=') {
+            ++i;
+        }
+        const auto name = trim_ows(value.substr(start, i - start));
+        if (boost::beast::iequals(name, a) || boost::beast::iequals(name, b)) {
+            return true;
+        }
+        if (i < value.size() && value[i] == '=') {
+            ++i;
+            while (i < value.size() && is_ows(value[i])) {
+                ++i;
+            }
+            if (i < value.size() && value[i] == '"') {
+                for (++i; i < value.size() && value[i] != '"'; ++i) {
+                    if (value[i] == '\\') {
+                        ++i;
+                    }
+                }
+            }
+            while (i < value.size() && value[i] != ',') {
+                ++i;
+            }
+        }
+        ++i;
+    }
+    return false;
+}
+
+std::string_view opaque_tag(std::string_view etag) {
+    if (etag.starts_with("W/")) {
+        etag.remove_prefix(2);
+    }
+    return etag;
+}
+
+} // namespace
+
+bool is_storable(unsigned status, std::string_view cache_control) {
+    return status == 200 && !has_directive(cache_control, "no-store", "private");
+}
+
+std::string make_etag(std::string_view body) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(body.data(), body.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 digest failed");
+    }
+    // 128 bits keep collisions out of reach while halving the header.
+    constexpr std::size_t kept = 16;
+    constexpr char hex[] = "0123456789abcdef";
+    std::string etag;
+    etag.reserve(2 * kept + 2);
+    etag.push_back('"');
+    for (std::size_t i = 0; i < kept; ++i) {
+        etag.push_back(hex[digest[i] >> 4]);
+        etag.push_back(hex[digest[i] & 0x0f]);
+    }
+    etag.push_back('"');
+    return etag;
+}
+
+bool if_none_match_matches(std::string_view if_none_match, std::string_view etag) {
+    const auto target = opaque_tag(etag);
+    if (target.empty()) {
+        return false;
+    }
+    const auto list = trim_ows(if_none_match);
+    if (list == "*") {
+        return true;
+    }
+    std::size_t i = 0;
+    for (;;) {
+        // RFC 9110 section 5.6.1: recipients accept empty list elements.
+        while (i < list.size() && (is_ows(list[i]) || list[i] == ',')) {
+            ++i;
+        }
+        if (i == list.size()) {
+            return false;
+        }
+        const auto start = i;
+        if (list.substr(i).starts_with("W/")) {
+            i += 2;
+        }
+        if (i == list.size() || list[i] != '"') {
+            return false;
+        }
+        const auto close = list.find('"', i + 1);
+        if (close == std::string_view::npos) {
+            return false;
+        }
+        if (opaque_tag(list.substr(start, close + 1 - start)) == target) {
+            return true;
+        }
+        i = close + 1;
+        while (i < list.size() && is_ows(list[i])) {
+            ++i;
+        }
+        if (i < list.size() && list[i] != ',') {
+            return false;
+        }
+    }
+}
+
+} // namespace kore_gateway
