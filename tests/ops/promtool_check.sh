@@ -18,16 +18,8 @@ done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-pass() {
-    echo "ok   - $1"
-    passed=$((passed + 1))
-}
-fail() {
-    echo "FAIL - $1"
-    failed=$((failed + 1))
-}
+# shellcheck source-path=SCRIPTDIR source=check_lib.sh
+source "$(dirname "$0")/check_lib.sh"
 
 : >"$tmp/body"
 : >"$tmp/headers"
@@ -55,11 +47,7 @@ else
     sed 's/^/       /' "$tmp/promtool.out" 2>/dev/null || true
 fi
 
-if grep -q '^kore_gateway_build_info{version="[^"]*"} 1$' "$tmp/body"; then
-    pass "kore_gateway_build_info is exported"
-else
-    fail "kore_gateway_build_info is exported"
-fi
+check "kore_gateway_build_info is exported" \
+    grep -q '^kore_gateway_build_info{version="[^"]*"} 1$' "$tmp/body"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Checks docker/docker-compose.yml as docker-compose 1.29 resolves it, with docker/.env.example
+# as the env file: loopback-only port, read-only root, healthcheck, a stop grace period longer
+# than the gateway's 10 s drain; and that .env.example documents every variable of CONTRACT
+# section 2 without a real secret. Needs no Docker daemon. Usage: tests/ops/compose_check.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if ! command -v docker-compose >/dev/null; then
+    echo "compose_check: 'docker-compose' not found (scripts/bootstrap.sh ci installs it)" >&2
+    exit 2
+fi
+
+# shellcheck source-path=SCRIPTDIR source=check_lib.sh
+source "$(dirname "$0")/check_lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A copy, so that a developer's real docker/.env is neither read nor printed.
+mkdir "$tmp/docker"
+cp "$root/docker/docker-compose.yml" "$tmp/docker/"
+cp "$root/docker/.env.example" "$tmp/docker/.env"
+if (cd "$tmp" && timeout 60 docker-compose -f docker/docker-compose.yml config) \
+    >"$tmp/config.yml" 2>"$tmp/config.err"; then
+    pass "docker-compose config accepts the file"
+else
+    fail "docker-compose config accepts the file: $(cat "$tmp/config.err")"
+fi
+config=$(cat "$tmp/config.yml")
+
+has_line() { grep -qxF -- "$1" <<<"$config"; }
+# The lines of a top-level key's block under the gateway service (4-space indent in the output).
+block() { awk -v key="    $1:" '$0 == key {on = 1; next} on && /^    [^ -]/ {on = 0} on' <<<"$config"; }
+
+ports=$(block ports)
+check "the port is published: $(tr -s '\n ' ' ' <<<"$ports" | sed 's/^ //')" [ -n "$ports" ]
+check "every published port is bound to 127.0.0.1" \
+    test -z "$(grep -v -- '^    - 127\.0\.0\.1:' <<<"$ports")"
+check "read_only: true" has_line "    read_only: true"
+check "tmpfs on /tmp" grep -qxF -- "    - /tmp" <<<"$(block tmpfs)"
+check "healthcheck probes http://127.0.0.1:8080/healthz" \
+    grep -qF -- "- http://127.0.0.1:8080/healthz" <<<"$(block healthcheck)"
+check "init: true" has_line "    init: true"
+check "restart: unless-stopped" has_line "    restart: unless-stopped"
+check "the gateway listens on all interfaces inside the container" \
+    has_line "      GATEWAY_LISTEN_ADDRESS: 0.0.0.0"
+
+grace=$(sed -n 's/^    stop_grace_period: *//p' <<<"$config")
+seconds=-1
+if [[ "$grace" =~ ^(([0-9]+)m)?(([0-9]+)s)?$ && -n "$grace" ]]; then
+    seconds=$((${BASH_REMATCH[2]:-0} * 60 + ${BASH_REMATCH[4]:-0}))
+fi
+check "stop_grace_period ($grace) is longer than the 10 s drain" [ "$seconds" -gt 10 ]
+
+env_example="$root/docker/.env.example"
+contract_vars=(
+    GATEWAY_LISTEN_ADDRESS GATEWAY_PORT GATEWAY_THREADS GATEWAY_LOG_LEVEL GATEWAY_CA_FILE
+    GATEWAY_ALLOW_INSECURE_UPSTREAM GATEWAY_UPSTREAM_TIMEOUT_MS GATEWAY_CATALOG_TTL_S
+    GATEWAY_DEALS_TTL_S GATEWAY_STALE_IF_ERROR_S GATEWAY_CACHE_MAX_BYTES GATEWAY_MAX_BODY_BYTES
+    GATEWAY_CORS_ORIGINS GATEWAY_ADMIN_TOKEN GATEWAY_MAX_CONNECTIONS GATEWAY_RATE_LIMIT_RPS
+    KORE_API_URL KORE_API_KEY KORE_API_VERSION KORE_AUTH_URL KORE_CLIENT_ID KORE_CLIENT_SECRET
+    KORE_SCOPE CATALOG_API_URL CATALOG_API_KEY CATALOG_AUTH_URL CATALOG_CLIENT_ID
+    CATALOG_CLIENT_SECRET CATALOG_SCOPE
+)
+undocumented=()
+for var in "${contract_vars[@]}"; do
+    # The variable (set or commented out), directly under a comment line that explains it.
+    if ! awk -v var="$var" '
+            $0 ~ "^(# )?" var "=" { found = (prev ~ /^# [^ ]/ && prev !~ /^# [A-Z_]+=/) ; exit }
+            { prev = $0 }
+            END { exit !found }' "$env_example"; then
+        undocumented+=("$var")
+    fi
+done
+check ".env.example documents all ${#contract_vars[@]} variables (missing: ${undocumented[*]:-none})" \
+    [ ${#undocumented[@]} -eq 0 ]
+
+# Credentials may only be empty or the placeholder change-me.
+secrets=$(grep -E '^(# )?[A-Z_]*(KEY|SECRET|TOKEN)=' "$env_example" |
+    grep -vE '=(change-me)?$' || true)
+check ".env.example holds no credential value other than change-me${secrets:+: $secrets}" \
+    [ -z "$secrets" ]
+
+summary

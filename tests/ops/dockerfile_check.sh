@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Checks docker/Dockerfile without building it: the build stage uses the CI scripts, the
+# runtime stage is slim, runs as a non-root user, has a healthcheck, and no secret is baked in.
+# Usage: tests/ops/dockerfile_check.sh [DOCKERFILE]   (default: docker/Dockerfile)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dockerfile=${1:-$root/docker/Dockerfile}
+if [ ! -f "$dockerfile" ]; then
+    echo "dockerfile_check: $dockerfile not found" >&2
+    exit 2
+fi
+# shellcheck source-path=SCRIPTDIR source=check_lib.sh
+source "$(dirname "$0")/check_lib.sh"
+
+# One instruction per line: continuation lines joined, comments and blank lines dropped.
+instructions=$(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$dockerfile" |
+    awk '{ if (sub(/\\[[:space:]]*$/, "")) { line = line $0 " " } else { print line $0; line = "" } }')
+stages=$(grep -ciE '^FROM[[:space:]]' <<<"$instructions" || true)
+# The instructions of the first (build) and last (runtime) stage.
+build=$(awk 'toupper($1) == "FROM" { n++ } n == 1' <<<"$instructions")
+runtime=$(awk -v last="$stages" 'toupper($1) == "FROM" { n++ } n == last' <<<"$instructions")
+has() { grep -qiE -- "$2" <<<"$1"; }
+installs() {
+    local p
+    for p in "$@"; do
+        has "$runtime" "^RUN .*apt-get install.* $p( |$)" || return 1
+    done
+}
+non_root() { [ -n "$1" ] && [[ ! "${1%%:*}" =~ ^(root|0)$ ]]; }
+
+check "multi-stage ($stages stages)" [ "$stages" -ge 2 ]
+check "build stage is FROM debian:bookworm" has "$build" '^FROM[[:space:]]+debian:bookworm([[:space:]]|$)'
+check "build stage runs scripts/bootstrap.sh" has "$build" '^RUN .*(\./)?scripts/bootstrap\.sh'
+check "build stage runs scripts/build.sh build Release -DKORE_BUILD_TESTS=OFF" \
+    has "$build" '^RUN .*(\./)?scripts/build\.sh build Release -DKORE_BUILD_TESTS=OFF'
+check "runtime stage is FROM debian:bookworm-slim" \
+    has "$runtime" '^FROM[[:space:]]+debian:bookworm-slim([[:space:]]|$)'
+check "runtime stage installs ca-certificates, curl and the runtime libraries" \
+    installs ca-certificates curl libssl3 'libspdlog1\.10' libfmt9
+check "runtime stage copies only the binary and config/ from the build stage" \
+    test -z "$(grep -iE '^(COPY|ADD)[[:space:]]' <<<"$runtime" |
+        grep -vE '^COPY --from=[^ ]+ [^ ]*/(build/kore-gateway|config/?) ' || true)"
+
+user=$(grep -iE '^USER[[:space:]]' <<<"$runtime" | tail -n 1 | awk '{print $2}')
+check "runtime stage runs as a non-root USER (${user:-none})" non_root "$user"
+check "HEALTHCHECK probes http://127.0.0.1:8080/healthz" \
+    has "$runtime" '^HEALTHCHECK .*http://127\.0\.0\.1:8080/healthz'
+check "ENV GATEWAY_LISTEN_ADDRESS=0.0.0.0" \
+    has "$runtime" '^ENV .*GATEWAY_LISTEN_ADDRESS=0\.0\.0\.0([[:space:]]|$)'
+check "EXPOSE 8080" has "$runtime" '^EXPOSE[[:space:]]+8080([[:space:]/]|$)'
+check "STOPSIGNAL SIGTERM" has "$runtime" '^STOPSIGNAL[[:space:]]+SIGTERM$'
+
+# Credentials come from the environment at run time, never from the image.
+secrets=$(grep -iE '^(ENV|ARG|LABEL)[[:space:]]' <<<"$instructions" |
+    grep -iE '(KEY|SECRET|TOKEN|PASSWORD|PASSWD)[A-Z_]*[[:space:]=]+[^[:space:]]' || true)
+check "no ENV/ARG/LABEL sets a key, secret, token or password${secrets:+: $secrets}" \
+    [ -z "$secrets" ]
+env_copies=$(grep -iE '^(COPY|ADD)[[:space:]].*\.env([[:space:]]|$)' <<<"$instructions" || true)
+check "no .env file is copied into the image${env_copies:+: $env_copies}" [ -z "$env_copies" ]
+
+summary
