@@ -11,7 +11,7 @@ usage() {
     exit 2
 }
 [ $# -ge 3 ] || usage
-gateway=$1
+gateway=${1%/}
 shift
 expect="" page_port=0
 while [ $# -gt 0 ]; do
