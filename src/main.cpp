@@ -1,6 +1,52 @@
+// kore-gateway: parse the command line, load the configuration, run until a signal.
 #include <iostream>
 
-int main() {
-    std::cout << "kore-gateway " << KORE_GATEWAY_VERSION << "\n";
+#include <spdlog/spdlog.h>
+
+#include "kore_gateway/app/cli.hpp"
+#include "kore_gateway/app/gateway_app.hpp"
+#include "kore_gateway/config/config_loader.hpp"
+#include "kore_gateway/log/logging.hpp"
+
+using namespace kore_gateway;
+
+int main(int argc, char** argv) {
+    const auto env = process_environment();
+    const auto cli = parse_cli({argv + 1, argv + argc}, env);
+    if (!cli.options) {
+        std::cerr << "kore-gateway: " << cli.error << "\n";
+        return 2;
+    }
+    const auto& options = *cli.options;
+    if (options.help) {
+        std::cout << usage_text();
+        return 0;
+    }
+    if (options.version) {
+        std::cout << "kore-gateway " << KORE_GATEWAY_VERSION << "\n";
+        return 0;
+    }
+    gateway_config config;
+    try {
+        config = load_config(options.config_path, env);
+    } catch (const config_error& e) {
+        std::cerr << "kore-gateway: invalid configuration: " << e.what() << "\n";
+        return 1;
+    }
+    if (options.check_config) {
+        std::cout << "kore-gateway: configuration " << options.config_path << " is valid\n";
+        return 0;
+    }
+    setup_logging(config.log_level);
+    try {
+        gateway_app app(std::move(config));
+        app.stop_on_signals();
+        app.start();
+        app.wait();
+    } catch (const std::exception& e) {
+        spdlog::error("kore-gateway: cannot start: {}", e.what());
+        return 1;
+    }
+    spdlog::info("kore-gateway stopped");
     return 0;
 }

@@ -11,7 +11,9 @@ std::string url::host_header() const {
     return default_port ? host : host + ":" + std::to_string(port);
 }
 
-std::string url::origin() const { return scheme + "://" + host + ":" + std::to_string(port); }
+std::string url::origin() const {
+    return scheme + "://" + host + ":" + std::to_string(port);
+}
 
 std::optional<url> parse_url(std::string_view text) {
     url result;
@@ -37,7 +39,8 @@ std::optional<url> parse_url(std::string_view text) {
         colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
         const auto port_text = authority.substr(colon + 1);
         unsigned value = 0;
-        auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        auto [end, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
         if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 ||
             value > 65535) {
             return std::nullopt;
@@ -45,9 +48,10 @@ std::optional<url> parse_url(std::string_view text) {
         result.port = static_cast<std::uint16_t>(value);
         authority = authority.substr(0, colon);
     }
-    const bool host_ok = !authority.empty() && std::all_of(authority.begin(), authority.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
-    });
+    const bool host_ok =
+        !authority.empty() && std::all_of(authority.begin(), authority.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+        });
     if (!host_ok) {
         return std::nullopt;
     }

@@ -27,9 +27,9 @@ TEST(parse_url, http_with_explicit_port) {
 }
 
 TEST(parse_url, rejects_what_is_not_a_plain_base_url) {
-    for (const char* bad : {"", "ftp://x", "https://", "https://user:pw@host", "https://h:0",
-                            "https://h:70000", "https://h:12a", "https://h/p?q=1", "https://h/#f",
-                            "https://h o", "api.example.com"}) {
+    for (const char* bad :
+         {"", "ftp://x", "https://", "https://user:pw@host", "https://h:0", "https://h:70000",
+          "https://h:12a", "https://h/p?q=1", "https://h/#f", "https://h o", "api.example.com"}) {
         EXPECT_FALSE(parse_url(bad)) << bad;
     }
 }

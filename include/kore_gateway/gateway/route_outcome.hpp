@@ -1,0 +1,28 @@
+// What a route handler hands back to the dispatcher: the answer and, when it is one of our own
+// errors, the error_id that the access-log line must carry.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "kore_gateway/http/exchange.hpp"
+#include "kore_gateway/http/json_error.hpp"
+#include "kore_gateway/util/ids.hpp"
+
+namespace kore_gateway {
+
+struct route_outcome {
+    response res;
+    std::string error_id;
+};
+
+using outcome_fn = std::function<void(route_outcome)>;
+
+// An error answer with a fresh error_id.
+inline route_outcome error_outcome(const error_kind& kind, std::string_view message) {
+    auto id = random_id();
+    auto res = make_error_response(kind, message, id);
+    return {std::move(res), std::move(id)};
+}
+
+} // namespace kore_gateway

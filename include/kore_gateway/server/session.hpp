@@ -1,0 +1,54 @@
+// One client connection: reads requests with a fresh parser each, hands them to the
+// request_handler, writes the answers, and enforces the client-side limits and deadlines.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "kore_gateway/http/exchange.hpp"
+#include "kore_gateway/net.hpp"
+#include "kore_gateway/server/connection_tracker.hpp"
+
+namespace kore_gateway {
+
+// The client-side limits, from gateway_config.
+struct session_limits {
+    std::size_t max_body_bytes;
+    std::size_t max_header_bytes;
+    std::chrono::milliseconds request_read_timeout; // from the first byte to the whole request
+    std::chrono::milliseconds idle_timeout;         // waiting for the next request's first byte
+};
+
+class session final : public drainable, public std::enable_shared_from_this<session> {
+public:
+    session(tcp::socket&& socket, request_handler& handler, const session_limits& limits,
+            connection_tracker& tracker);
+    ~session() override;
+
+    void run();
+    void drain() override;
+
+private:
+    void do_wait_for_request();
+    void on_first_bytes(error_code ec, std::size_t bytes);
+    void do_read_request();
+    void on_read_request(error_code ec, std::size_t bytes);
+    void on_read_failed(error_code ec);
+    void do_write(response res);
+    void on_write(bool close, error_code ec, std::size_t bytes);
+    void do_close();
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    request_handler& handler_;
+    const session_limits& limits_;
+    connection_tracker& tracker_;
+    request_context context_;
+    std::optional<response> response_; // kept alive while it is written
+    bool keep_alive_ = false;
+    bool waiting_for_request_ = false; // between requests: a drain may close at once
+    bool draining_ = false;
+};
+
+} // namespace kore_gateway

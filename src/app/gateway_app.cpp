@@ -1,0 +1,86 @@
+#include "kore_gateway/app/gateway_app.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "kore_gateway/util/clock.hpp"
+
+namespace kore_gateway {
+
+gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
+    : config_(std::move(config)), limits_{config_.max_body_bytes, config_.max_header_bytes,
+                                          config_.request_read_timeout, config_.idle_timeout},
+      tracker_(config_.max_connections, metrics_), ioc_(static_cast<int>(config_.threads)),
+      work_(net::make_work_guard(ioc_)), signals_(ioc_), drain_deadline_(ioc_) {
+    (void)extra_ca_pem;
+    dispatcher_ =
+        std::make_unique<request_dispatcher>(config_, nullptr, metrics_, steady_clock::instance());
+    const tcp::endpoint endpoint{net::ip::make_address(config_.listen_address), config_.port};
+    listener_ = std::make_shared<listener>(ioc_, endpoint, *dispatcher_, limits_, tracker_);
+}
+
+gateway_app::~gateway_app() {
+    request_stop();
+    wait();
+}
+
+void gateway_app::start() {
+    listener_->run();
+    const auto bound = listener_->local_endpoint();
+    spdlog::info("kore-gateway {} listening on {}:{} with {} I/O threads", KORE_GATEWAY_VERSION,
+                 bound.address().to_string(), bound.port(), config_.threads);
+    for (unsigned i = 0; i < config_.threads; ++i) {
+        threads_.emplace_back([this] { ioc_.run(); });
+    }
+}
+
+void gateway_app::stop_on_signals() {
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.async_wait([this](error_code ec, int signal) {
+        if (!ec) {
+            spdlog::info("signal {} received: draining", signal);
+            request_stop();
+        }
+    });
+}
+
+void gateway_app::request_stop() {
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    net::post(ioc_, [this] {
+        error_code ec;
+        signals_.cancel(ec);
+        listener_->stop();
+        drain_deadline_.expires_after(config_.drain_timeout);
+        drain_deadline_.async_wait([this](error_code wait_ec) {
+            if (!wait_ec) {
+                spdlog::warn("drain bound of {} ms reached: closing {} connections",
+                             config_.drain_timeout.count(), tracker_.open());
+                finish_stop();
+            }
+        });
+        tracker_.drain([this] { net::post(ioc_, [this] { finish_stop(); }); });
+    });
+}
+
+// Phase two: everything in flight has finished (or the bound was reached); stop the threads.
+void gateway_app::finish_stop() {
+    if (stopped_.exchange(true)) {
+        return;
+    }
+    drain_deadline_.cancel();
+    work_.reset();
+    ioc_.stop();
+}
+
+void gateway_app::wait() {
+    for (auto& thread : threads_) {
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+    threads_.clear();
+}
+
+} // namespace kore_gateway

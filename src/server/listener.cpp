@@ -1,0 +1,74 @@
+#include "kore_gateway/server/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace kore_gateway {
+namespace {
+
+// How long to stop accepting when the process is out of file descriptors.
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+
+} // namespace
+
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, request_handler& handler,
+                   const session_limits& limits, connection_tracker& tracker)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()),
+      handler_(handler), limits_(limits), tracker_(tracker) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+    local_endpoint_ = acceptor_.local_endpoint();
+}
+
+void listener::run() {
+    net::dispatch(acceptor_.get_executor(),
+                  beast::bind_front_handler(&listener::do_accept, shared_from_this()));
+}
+
+void listener::stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        error_code ec;
+        self->acceptor_.close(ec);
+        self->backoff_.cancel();
+    });
+}
+
+void listener::do_accept() {
+    if (!acceptor_.is_open()) {
+        return;
+    }
+    // Each connection gets its own strand, so its handlers never run concurrently.
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+        return;
+    }
+    if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
+        spdlog::warn("accept paused: {}", ec.message());
+        backoff_.expires_after(accept_backoff);
+        backoff_.async_wait([self = shared_from_this()](error_code wait_ec) {
+            if (!wait_ec) {
+                self->do_accept();
+            }
+        });
+        return;
+    }
+    if (ec) {
+        spdlog::debug("accept failed: {}", ec.message());
+    } else if (!tracker_.try_reserve()) {
+        // Over GATEWAY_MAX_CONNECTIONS (or draining): refuse by closing at once.
+        spdlog::debug("connection refused: {} open", tracker_.open());
+        socket.close(ec);
+    } else {
+        auto connection = std::make_shared<session>(std::move(socket), handler_, limits_, tracker_);
+        tracker_.attach(connection);
+        connection->run();
+    }
+    do_accept();
+}
+
+} // namespace kore_gateway

@@ -1,0 +1,146 @@
+#include "kore_gateway/server/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace kore_gateway {
+namespace {
+
+// Enough for any request line and headers in one read; the parser enforces the real limits.
+constexpr std::size_t first_read_size = 4096;
+
+bool is_quiet_close(const error_code& ec) {
+    return ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+           ec == beast::error::timeout || ec == net::error::eof ||
+           ec == net::error::connection_reset || ec == net::error::broken_pipe;
+}
+
+} // namespace
+
+session::session(tcp::socket&& socket, request_handler& handler, const session_limits& limits,
+                 connection_tracker& tracker)
+    : stream_(std::move(socket)), handler_(handler), limits_(limits), tracker_(tracker) {
+    error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    context_.client_ip = ec ? "unknown" : remote.address().to_string();
+}
+
+session::~session() {
+    tracker_.release(this);
+}
+
+void session::run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&session::do_wait_for_request, shared_from_this()));
+}
+
+void session::drain() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+        self->draining_ = true;
+        if (self->waiting_for_request_) {
+            // Idle between requests: nothing is in flight, so close now.
+            self->do_close();
+        }
+    });
+}
+
+// Between requests the idle timeout applies; from the first byte on, the whole request must
+// arrive within the read timeout, so a client trickling bytes is cut off.
+void session::do_wait_for_request() {
+    if (draining_) {
+        return do_close();
+    }
+    if (buffer_.size() > 0) {
+        return do_read_request(); // a pipelined request is already here
+    }
+    waiting_for_request_ = true;
+    stream_.expires_after(limits_.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(first_read_size),
+        beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+}
+
+void session::on_first_bytes(error_code ec, std::size_t bytes) {
+    waiting_for_request_ = false;
+    if (ec) {
+        return on_read_failed(ec);
+    }
+    buffer_.commit(bytes);
+    do_read_request();
+}
+
+void session::do_read_request() {
+    context_.start = std::chrono::steady_clock::now();
+    parser_.emplace();
+    parser_->body_limit(limits_.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    stream_.expires_after(limits_.request_read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read_request, shared_from_this()));
+}
+
+void session::on_read_request(error_code ec, std::size_t) {
+    if (ec) {
+        return on_read_failed(ec);
+    }
+    request req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    const auto version = req.version();
+    handler_.handle(std::move(req), context_, [self = shared_from_this(), version](response res) {
+        res.version(version);
+        net::post(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+    });
+}
+
+void session::on_read_failed(error_code ec) {
+    if (is_quiet_close(ec)) {
+        return do_close();
+    }
+    // The request could not be read in full: answer what went wrong, then close, because the
+    // rest of the stream can no longer be trusted to start at a request boundary.
+    rejection why = rejection::malformed;
+    if (ec == http::error::body_limit) {
+        why = rejection::body_too_big;
+    } else if (ec == http::error::header_limit) {
+        why = rejection::headers_too_big;
+    }
+    const bool have_header = parser_ && parser_->is_header_done();
+    if (context_.start == std::chrono::steady_clock::time_point{}) {
+        context_.start = std::chrono::steady_clock::now();
+    }
+    spdlog::debug("client {}: unreadable request: {}", context_.client_ip, ec.message());
+    keep_alive_ = false;
+    do_write(handler_.reject(why, have_header ? &parser_->get().base() : nullptr, context_));
+}
+
+void session::do_write(response res) {
+    const bool close = !keep_alive_ || draining_;
+    res.keep_alive(!close);
+    res.prepare_payload();
+    response_.emplace(std::move(res));
+    stream_.expires_after(limits_.request_read_timeout);
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&session::on_write, shared_from_this(), close));
+}
+
+void session::on_write(bool close, error_code ec, std::size_t) {
+    response_.reset();
+    if (ec) {
+        if (!is_quiet_close(ec)) {
+            spdlog::debug("client {}: write failed: {}", context_.client_ip, ec.message());
+        }
+        return do_close();
+    }
+    if (close) {
+        return do_close();
+    }
+    do_wait_for_request();
+}
+
+void session::do_close() {
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+}
+
+} // namespace kore_gateway
