@@ -195,14 +195,12 @@ template <class Metric> Metric& family<Metric>::with(label_values values) {
     std::unique_lock lock(mutex_);
     auto it = children_.find(values);
     if (it == children_.end()) {
-        it =
-            children_.emplace(std::vector<std::string>(values.begin(), values.end()), slot{}).first;
-    }
-    if (it->second.callback) {
+        it = children_
+                 .emplace(std::vector<std::string>(values.begin(), values.end()),
+                          slot{make_child(), {}})
+                 .first;
+    } else if (it->second.callback) {
         throw std::logic_error(this->name_ + ": label set is callback-backed");
-    }
-    if (!it->second.metric) {
-        it->second.metric = make_child();
     }
     return *it->second.metric;
 }
@@ -215,19 +213,20 @@ scalar_family<Metric>::scalar_family(std::string name, std::string help,
 template <class Metric>
 void scalar_family<Metric>::set_callback(label_values values, value_callback fn) {
     this->check_arity(values.size());
+    if (!fn) {
+        throw std::invalid_argument(this->name_ + ": empty callback");
+    }
     std::unique_lock lock(this->mutex_);
     auto it = this->children_.find(values);
     if (it == this->children_.end()) {
-        it = this->children_
-                 .emplace(std::vector<std::string>(values.begin(), values.end()),
-                          typename family<Metric>::slot{})
-                 .first;
-    }
-    if (it->second.metric) {
+        this->children_.emplace(std::vector<std::string>(values.begin(), values.end()),
+                                typename family<Metric>::slot{nullptr, std::move(fn)});
+    } else if (it->second.metric) {
         throw std::logic_error(this->name_ + ": label set already has a live " +
                                std::string(this->type_));
+    } else {
+        it->second.callback = std::move(fn);
     }
-    it->second.callback = std::move(fn);
 }
 
 template <class Metric> void scalar_family<Metric>::render(std::string& out) const {

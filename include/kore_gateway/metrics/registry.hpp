@@ -123,6 +123,7 @@ protected:
     using family_base::family_base;
     virtual std::unique_ptr<Metric> make_child() const = 0;
 
+    // Exactly one of the two is set.
     struct slot {
         std::unique_ptr<Metric> metric;
         value_callback callback;
@@ -136,8 +137,8 @@ template <class Metric> class scalar_family final : public family<Metric> {
 public:
     scalar_family(std::string name, std::string help, std::vector<std::string> label_names);
 
-    // Backs this label set by fn (replacing an earlier callback). Throws std::logic_error when
-    // with() already created a live child for it.
+    // Backs this label set by fn (replacing an earlier callback). Throws std::invalid_argument
+    // when fn is empty and std::logic_error when with() already created a live child for it.
     void set_callback(label_values values, value_callback fn);
     void render(std::string& out) const override;
 

@@ -187,6 +187,12 @@ TEST(metrics_registry, a_label_set_is_either_live_or_callback_backed) {
     f.set_callback({"cb"}, [] { return 1.0; });
     EXPECT_THROW(f.set_callback({"live"}, [] { return 1.0; }), std::logic_error);
     EXPECT_THROW(f.with({"cb"}), std::logic_error);
+    EXPECT_THROW(f.set_callback({"none"}, value_callback{}), std::invalid_argument);
+    EXPECT_EQ(r.render(), R"(# HELP c_total C.
+# TYPE c_total counter
+c_total{a="cb"} 1
+c_total{a="live"} 0
+)");
 }
 
 TEST(metrics_registry, callbacks_run_without_the_family_lock) {
