@@ -11,9 +11,10 @@ gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
                                           config_.request_read_timeout, config_.idle_timeout},
       tracker_(config_.max_connections, metrics_), ioc_(static_cast<int>(config_.threads)),
       work_(net::make_work_guard(ioc_)), signals_(ioc_), drain_deadline_(ioc_) {
-    (void)extra_ca_pem;
-    dispatcher_ =
-        std::make_unique<request_dispatcher>(config_, nullptr, metrics_, steady_clock::instance());
+    upstreams_ = std::make_unique<proxy_routes>(config_, ioc_.get_executor(), metrics_,
+                                                steady_clock::instance(), extra_ca_pem);
+    dispatcher_ = std::make_unique<request_dispatcher>(config_, *upstreams_, metrics_,
+                                                       steady_clock::instance());
     const tcp::endpoint endpoint{net::ip::make_address(config_.listen_address), config_.port};
     listener_ = std::make_shared<listener>(ioc_, endpoint, *dispatcher_, limits_, tracker_);
 }
@@ -24,6 +25,7 @@ gateway_app::~gateway_app() {
 }
 
 void gateway_app::start() {
+    upstreams_->start();
     listener_->run();
     const auto bound = listener_->local_endpoint();
     spdlog::info("kore-gateway {} listening on {}:{} with {} I/O threads", KORE_GATEWAY_VERSION,
@@ -70,6 +72,7 @@ void gateway_app::finish_stop() {
         return;
     }
     drain_deadline_.cancel();
+    upstreams_->stop();
     work_.reset();
     ioc_.stop();
 }

@@ -41,7 +41,7 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 
 } // namespace
 
-request_dispatcher::request_dispatcher(const gateway_config& config, upstream_routes* upstream,
+request_dispatcher::request_dispatcher(const gateway_config& config, upstream_routes& upstream,
                                        gateway_metrics& metrics, const clock& clock)
     : config_(config), upstream_(upstream), metrics_(metrics), cors_(config.cors_origins),
       router_(gateway_routes()), limiter_(config.rate_limit_rps, clock) {}
@@ -155,18 +155,14 @@ void request_dispatcher::handle_upstream(const std::shared_ptr<exchange>& ex, re
     if (!problem.empty()) {
         return reply(error_outcome(errors::bad_request, problem));
     }
-    if (upstream_ == nullptr) {
-        return reply(error_outcome(errors::upstream_unavailable, "no upstream is configured"));
-    }
     call.if_none_match = std::string(req[http::field::if_none_match]);
-    upstream_->handle(std::move(call), [this, ex](route_outcome outcome) {
+    upstream_.handle(std::move(call), [this, ex](route_outcome outcome) {
         ex->done(finish(*ex, std::move(outcome)));
     });
 }
 
 route_outcome request_dispatcher::readiness() const {
-    const auto reason = upstream_ == nullptr ? std::string("no upstream is configured")
-                                             : upstream_->not_ready_reason();
+    const auto reason = upstream_.not_ready_reason();
     if (!reason.empty()) {
         return error_outcome(errors::not_ready, reason);
     }
@@ -187,7 +183,7 @@ route_outcome request_dispatcher::purge(const request& req) {
         outcome.res.set(http::field::www_authenticate, "Bearer");
         return outcome;
     }
-    const auto purged = upstream_ == nullptr ? 0 : upstream_->purge_cache();
+    const auto purged = upstream_.purge_cache();
     return json_outcome(http::status::ok, {{"purged", purged}});
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kore_gateway/config/config.hpp"
+#include "kore_gateway/gateway/proxy_routes.hpp"
 #include "kore_gateway/gateway/request_dispatcher.hpp"
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 #include "kore_gateway/net.hpp"
@@ -29,6 +30,7 @@ public:
 
     tcp::endpoint local_endpoint() const { return listener_->local_endpoint(); }
     const gateway_config& config() const { return config_; }
+    gateway_metrics& metrics() { return metrics_; }
 
     // Starts the I/O threads; returns at once.
     void start();
@@ -53,6 +55,7 @@ private:
     net::executor_work_guard<net::io_context::executor_type> work_;
     net::signal_set signals_;
     net::steady_timer drain_deadline_;
+    std::unique_ptr<proxy_routes> upstreams_;
     std::unique_ptr<request_dispatcher> dispatcher_;
     std::shared_ptr<listener> listener_;
     std::vector<std::thread> threads_;

@@ -19,8 +19,7 @@ namespace kore_gateway {
 
 class request_dispatcher final : public request_handler {
 public:
-    // upstream may be null: the upstream routes then answer 502 upstream_unavailable.
-    request_dispatcher(const gateway_config& config, upstream_routes* upstream,
+    request_dispatcher(const gateway_config& config, upstream_routes& upstream,
                        gateway_metrics& metrics, const clock& clock);
 
     void handle(request req, const request_context& ctx, respond_fn done) override;
@@ -38,7 +37,7 @@ private:
     response finish(exchange& ex, route_outcome outcome) const;
 
     const gateway_config& config_;
-    upstream_routes* upstream_;
+    upstream_routes& upstream_;
     gateway_metrics& metrics_;
     cors_policy cors_;
     router router_;
