@@ -330,7 +330,7 @@ std::shared_ptr<mock_connection> start_connection(tcp::socket&& socket, ssl::con
 } // namespace
 
 mock_server::mock_server(mock_handler handler, std::shared_ptr<ssl::context> tls)
-    : tls_(std::move(tls)), handler_(std::move(handler)) {
+    : tls_(std::move(tls)), handler_(std::make_shared<mock_handler>(std::move(handler))) {
     const tcp::endpoint endpoint(net::ip::make_address_v4("127.0.0.1"), 0);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -377,7 +377,7 @@ void mock_server::close_idle_connections() {
 
 void mock_server::set_handler(mock_handler handler) {
     std::lock_guard lock(mutex_);
-    handler_ = std::move(handler);
+    handler_ = std::make_shared<mock_handler>(std::move(handler));
 }
 
 void mock_server::stop() {
@@ -421,14 +421,14 @@ void mock_server::on_accept(error_code ec, tcp::socket socket) {
 }
 
 mock_reply mock_server::answer(recorded_request req) {
-    mock_handler handler;
+    std::shared_ptr<mock_handler> handler;
     {
         std::lock_guard lock(mutex_);
         requests_.push_back(req);
         handler = handler_;
     }
     try {
-        return handler(req);
+        return (*handler)(req);
     } catch (const std::exception& e) {
         mock_reply reply;
         reply.status = 500;

@@ -54,7 +54,7 @@ struct mock_reply {
     bool close = false;                 // close the connection after answering
 };
 
-// Called on the server's thread, one request at a time.
+// Called on the server's thread, one request at a time; state it keeps lives from call to call.
 using mock_handler = std::function<mock_reply(const recorded_request&)>;
 
 class mock_connection;
@@ -97,7 +97,8 @@ private:
     std::vector<std::weak_ptr<mock_connection>> connections_; // touched on the server's thread
 
     mutable std::mutex mutex_;
-    mock_handler handler_;
+    // Shared, so that a handler with state (a mutable lambda) keeps it from call to call.
+    std::shared_ptr<mock_handler> handler_;
     std::vector<recorded_request> requests_;
     std::atomic<std::size_t> accepted_{0};
     std::atomic<bool> stopped_{false};

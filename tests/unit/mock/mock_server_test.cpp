@@ -121,6 +121,14 @@ TEST(mock_server, set_handler_swaps_the_answers) {
     EXPECT_EQ(server.accepted_connections(), 2u);
 }
 
+TEST(mock_server, a_handler_keeps_its_state_between_requests) {
+    mock_server server([count = 0](const recorded_request&) mutable {
+        return reply_with(std::to_string(++count));
+    });
+    EXPECT_EQ(fetch(server.base_url(), make_request(http::verb::get, "/")).body(), "1");
+    EXPECT_EQ(fetch(server.base_url(), make_request(http::verb::get, "/")).body(), "2");
+}
+
 TEST(mock_server, a_throwing_handler_gives_500) {
     mock_server server([](const recorded_request&) -> mock_reply {
         throw std::runtime_error("broken test handler");

@@ -1,0 +1,49 @@
+// The fake auth, KORE and Catalog upstreams of `kore-gateway --demo`, over TLS with a CA made for
+// the run, and the credentials and URLs to point the gateway at them.
+#pragma once
+
+#include <string>
+
+#include "kore_gateway/mock/fake_upstreams.hpp"
+#include "kore_gateway/mock/test_certificates.hpp"
+
+namespace kore_gateway {
+
+// What the gateway must be configured with to use the demo upstreams.
+struct demo_credentials {
+    std::string client_id;
+    std::string client_secret;
+    std::string scope;
+    std::string kore_api_key;
+    std::string catalog_api_key; // the demo catalog needs this key and no token
+};
+
+class demo_upstreams {
+public:
+    // Starts the three servers on 127.0.0.1 ephemeral ports at once.
+    demo_upstreams();
+
+    // The CA to trust (GATEWAY_CA_FILE) for the three servers' certificates.
+    const std::string& ca_pem() const { return pki_.ca_pem; }
+    // KORE_AUTH_URL
+    std::string auth_token_url() const { return auth_.token_url(); }
+    // KORE_API_URL
+    std::string kore_url() const { return kore_.base_url(); }
+    // CATALOG_API_URL
+    std::string catalog_url() const { return catalog_.base_url(); }
+    const demo_credentials& credentials() const { return credentials_; }
+
+    fake_auth& auth() { return auth_; }
+    fake_kore& kore() { return kore_; }
+    fake_catalog& catalog() { return catalog_; }
+
+private:
+    demo_credentials credentials_;
+    test_pki pki_;
+    std::shared_ptr<ssl::context> tls_;
+    fake_auth auth_;
+    fake_kore kore_;
+    fake_catalog catalog_;
+};
+
+} // namespace kore_gateway

@@ -1,0 +1,977 @@
+#include "kore_gateway/mock/fake_upstreams.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "kore_gateway/util/ids.hpp"
+
+namespace kore_gateway {
+namespace {
+
+// Ordered, so that answers list their fields in the documentation's order.
+using json = nlohmann::ordered_json;
+
+mock_reply json_reply(unsigned status, const json& body) {
+    mock_reply reply;
+    reply.status = status;
+    reply.body = body.dump();
+    return reply;
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// application/x-www-form-urlencoded decoding: %XX escapes and '+' for a space.
+std::optional<std::string> form_decode(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+') {
+            out += ' ';
+        } else if (text[i] != '%') {
+            out += text[i];
+        } else if (i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
+                   hex_digit(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
+            i += 2;
+        } else {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+// The fields of a form body or a query string; nullopt when an escape is broken.
+std::optional<std::map<std::string, std::string>> parse_form(std::string_view text) {
+    std::map<std::string, std::string> fields;
+    while (!text.empty()) {
+        const auto end = std::min(text.find('&'), text.size());
+        const auto pair = text.substr(0, end);
+        text.remove_prefix(std::min(end + 1, text.size()));
+        if (pair.empty()) {
+            continue;
+        }
+        const auto eq = std::min(pair.find('='), pair.size());
+        auto name = form_decode(pair.substr(0, eq));
+        auto value = form_decode(pair.substr(std::min(eq + 1, pair.size())));
+        if (!name || !value) {
+            return std::nullopt;
+        }
+        fields[*name] = *value;
+    }
+    return fields;
+}
+
+std::string bearer_token(const recorded_request& req) {
+    constexpr std::string_view scheme = "Bearer ";
+    const auto value = req.header("authorization");
+    return value.starts_with(scheme) ? value.substr(scheme.size()) : std::string();
+}
+
+// ---------------------------------------------------------------------------------------------
+// KORE
+
+constexpr std::string_view deals_prefix = "/aggregates/premium-deal-summaries/by-opportunity/";
+
+// Deal summaries by opportunity id; the first is the documentation's sample, verbatim.
+const json& deals() {
+    static const json data = json::parse(R"json({
+  "1234abcd-1234-abcd-123456789abc": {
+    "premium_deal_id": "1234abcd-1234-abcd-123456789abc",
+    "premium_deal_#": "5555",
+    "account_id": "abcd1234-abcd-1234-abcdefghi123-",
+    "account_name": "Try Now Do Ltd",
+    "total_seats": 8,
+    "event_name": "Springfield vs. Shelbyville 1/30/21",
+    "event_id": "12345678-1234-1234-abcdefghijkl",
+    "section_name": "Premium 102",
+    "premium_deal_contracted_on": null,
+    "premium_deal_total": 25000.000000,
+    "location_total": 12500.000000,
+    "location_id": "abcdefgh-abcd-abcd-123456789000",
+    "experience_bank": 0.000000,
+    "f&b_package": 0.000000,
+    "license_fee": 12500.000000,
+    "rental_fee": 0.000000,
+    "sro": 0.000000,
+    "tao_spend": 0.000000
+  },
+  "2cca5c6b-77ad-42c7-aafc-8df45c936bfd": {
+    "premium_deal_id": "e2683877-c388-448e-97a2-3b61976032dc",
+    "premium_deal_#": "5618",
+    "account_id": "6bb0ea31-6ebf-4540-a136-ae516e9d0775",
+    "account_name": "Capital City Logistics GmbH",
+    "total_seats": 12,
+    "event_name": "Springfield vs. Capital City 2/14/21",
+    "event_id": "bce09e82-df35-4770-80f5-982f3b1272c6",
+    "section_name": "Club Suite 210",
+    "premium_deal_contracted_on": "2021-01-12T15:04:05Z",
+    "premium_deal_total": 48600.000000,
+    "location_total": 36000.000000,
+    "location_id": "2dc6bfae-25a2-4746-b448-d112d048df67",
+    "experience_bank": 2500.000000,
+    "f&b_package": 4800.000000,
+    "license_fee": 36000.000000,
+    "rental_fee": 3500.000000,
+    "sro": 600.000000,
+    "tao_spend": 1200.000000
+  },
+  "bd97e3b0-2cb1-4fa6-acd1-93a91236cc5f": {
+    "premium_deal_id": "0661c250-e653-4a96-8cd2-3f29c4289072",
+    "premium_deal_#": "5702",
+    "account_id": "0d09acfb-2b78-4662-9c3f-426eab5f13c8",
+    "account_name": "Ogdenville Dental Partners",
+    "total_seats": 4,
+    "event_name": "Shelbyville vs. Ogdenville 3/06/21",
+    "event_id": "8ba631f5-8b17-44f1-9795-6e45d2543eba",
+    "section_name": "Loge Box 7",
+    "premium_deal_contracted_on": "2021-02-01T09:30:00Z",
+    "premium_deal_total": 9800.000000,
+    "location_total": 8000.000000,
+    "location_id": "26d7ddcb-99c4-481a-9de8-ce17fbd93f6c",
+    "experience_bank": 0.000000,
+    "f&b_package": 1200.000000,
+    "license_fee": 8000.000000,
+    "rental_fee": 0.000000,
+    "sro": 0.000000,
+    "tao_spend": 600.000000
+  }
+})json");
+    return data;
+}
+
+// KORE's error shape, with Access-Control-Allow-Origin like every KORE answer.
+mock_reply kore_reply(unsigned status, const json& body) {
+    auto reply = json_reply(status, body);
+    reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    return reply;
+}
+
+mock_reply kore_error(unsigned status, const json& id, std::string_view error,
+                      std::string_view message) {
+    return kore_reply(status, {{"id", id},
+                               {"error_id", random_id()},
+                               {"error", error},
+                               {"message", message},
+                               {"link", nullptr},
+                               {"errors", json::array()}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog
+
+// Categories, their products and each product's offers. "offers" is not part of the products
+// answer and "pricing" (what the fake prices with) is not part of the offers answer: both are
+// removed before sending.
+const json& catalog() {
+    static const json data = json::parse(R"json([
+  {
+    "categoryId": "af2f2b0c-f799-44ef-8ea8-1ef69832dd7e",
+    "categoryName": "Productivity & Collaboration",
+    "products": [
+      {
+        "productId": "0e809ad4-2179-4210-9b1d-fc7c3717a4ea",
+        "productName": "Nimbus Workspace Business",
+        "productDescription": "E-mail, calendars, files and meetings for up to 300 users.",
+        "productVendorName": "Nimbus Software",
+        "productVendorId": "fa580b6c-193e-4f9c-8507-3990b228b7c2",
+        "offers": [
+          {
+            "offerId": "fdb231fb-f671-4fc7-87a5-47a317e35847",
+            "offerName": "Nimbus Workspace Business (annual commitment)",
+            "offerIndustryTypes": ["Commercial", "Non-profit"],
+            "offerIsTrail": false,
+            "offerBillingModel": "license",
+            "offerPricingPlan": {
+              "pricingPlanFormElements": [
+                {
+                  "elementId": "8fae2a35-9fe2-44e5-8431-0e3907478b82",
+                  "elementKey": "users",
+                  "elementType": "number",
+                  "elementIsQuantity": true,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Number of users",
+                  "elementMinValue": 1,
+                  "elementMaxValue": 300,
+                  "elementDefaultValue": 1,
+                  "elementOptions": []
+                },
+                {
+                  "elementId": "1a8f0bf0-997e-4b08-8261-235d05df15da",
+                  "elementKey": "mailbox_storage",
+                  "elementType": "dropdown",
+                  "elementIsQuantity": false,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Mailbox storage",
+                  "elementMinValue": 0,
+                  "elementMaxValue": 0,
+                  "elementDefaultValue": 0,
+                  "elementOptions": [
+                    {
+                      "elementOptionId": "83928212-0349-49ba-baa7-8cadd378dbab",
+                      "elementOptionType": "dropdown",
+                      "elementOptionTitle": "50 GB mailbox",
+                      "elementOptionValue": "50gb"
+                    },
+                    {
+                      "elementOptionId": "64502516-6de4-497f-828b-74f391ac9256",
+                      "elementOptionType": "dropdown",
+                      "elementOptionTitle": "100 GB mailbox with unlimited archive",
+                      "elementOptionValue": "100gb-archive"
+                    }
+                  ]
+                },
+                {
+                  "elementId": "73d2581f-d124-4481-be3a-82f4a645d950",
+                  "elementKey": "domain_name",
+                  "elementType": "text",
+                  "elementIsQuantity": false,
+                  "elementIsRequired": false,
+                  "elementAffectsPrice": false,
+                  "elementTitle": "Primary domain name",
+                  "elementMinValue": 0,
+                  "elementMaxValue": 0,
+                  "elementDefaultValue": 0,
+                  "elementOptions": []
+                }
+              ],
+              "pricingPlanAvailableBillingCycles": ["monthly", "yearly"]
+            },
+            "pricing": {
+              "unitPrice": 10.5,
+              "hasUsage": false,
+              "surcharges": {"mailbox_storage": {"50gb": 0, "100gb-archive": 3.8}}
+            }
+          },
+          {
+            "offerId": "7e98e2d4-019d-4546-b006-3553d1853eaa",
+            "offerName": "Nimbus Workspace Business (30-day trial)",
+            "offerIndustryTypes": ["Commercial"],
+            "offerIsTrail": true,
+            "offerBillingModel": "license",
+            "offerPricingPlan": {
+              "pricingPlanFormElements": [
+                {
+                  "elementId": "244b21ab-f866-42f0-9425-b2deabca55e2",
+                  "elementKey": "users",
+                  "elementType": "number",
+                  "elementIsQuantity": true,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Number of users",
+                  "elementMinValue": 1,
+                  "elementMaxValue": 25,
+                  "elementDefaultValue": 5,
+                  "elementOptions": []
+                }
+              ],
+              "pricingPlanAvailableBillingCycles": ["monthly"]
+            },
+            "pricing": {"unitPrice": 0, "hasUsage": false}
+          }
+        ]
+      },
+      {
+        "productId": "e771b3bb-2061-4223-8ad2-4f3a70394c10",
+        "productName": "Nimbus Meeting Rooms",
+        "productDescription": "Room licences for video conferencing devices.",
+        "productVendorName": "Nimbus Software",
+        "productVendorId": "fa580b6c-193e-4f9c-8507-3990b228b7c2",
+        "offers": [
+          {
+            "offerId": "1608fae6-8f00-44bb-bfe3-57c9b1137284",
+            "offerName": "Nimbus Meeting Rooms Standard",
+            "offerIndustryTypes": ["Commercial", "Education", "Government"],
+            "offerIsTrail": false,
+            "offerBillingModel": "license",
+            "offerPricingPlan": {
+              "pricingPlanFormElements": [
+                {
+                  "elementId": "0cd7139e-141f-4569-812d-aa97330a4df2",
+                  "elementKey": "rooms",
+                  "elementType": "number",
+                  "elementIsQuantity": true,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Number of rooms",
+                  "elementMinValue": 1,
+                  "elementMaxValue": 50,
+                  "elementDefaultValue": 1,
+                  "elementOptions": []
+                }
+              ],
+              "pricingPlanAvailableBillingCycles": ["monthly", "yearly"]
+            },
+            "pricing": {"unitPrice": 15.0, "hasUsage": false}
+          }
+        ]
+      }
+    ]
+  },
+  {
+    "categoryId": "20b4f6f7-578d-4942-a964-b7bbe1b46471",
+    "categoryName": "Security",
+    "products": [
+      {
+        "productId": "0762b241-ee95-4874-b0ca-5c5a0f751c90",
+        "productName": "Sentinel Endpoint Protection",
+        "productDescription": "Anti-malware and device control for laptops and servers.",
+        "productVendorName": "Sentinel Labs BV",
+        "productVendorId": "bb42e9e3-713c-4bf9-a5ed-03d5e31c3f17",
+        "offers": [
+          {
+            "offerId": "149ee065-4009-4dd0-9b0f-3f4117662715",
+            "offerName": "Sentinel Endpoint Protection Advanced",
+            "offerIndustryTypes": ["Commercial", "Education", "Healthcare"],
+            "offerIsTrail": false,
+            "offerBillingModel": "per-device",
+            "offerPricingPlan": {
+              "pricingPlanFormElements": [
+                {
+                  "elementId": "f02647d7-b115-45dc-a268-79c0a3f9efc0",
+                  "elementKey": "devices",
+                  "elementType": "number",
+                  "elementIsQuantity": true,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Protected devices",
+                  "elementMinValue": 5,
+                  "elementMaxValue": 5000,
+                  "elementDefaultValue": 5,
+                  "elementOptions": []
+                },
+                {
+                  "elementId": "d3b44806-4b81-4532-b73c-58e320029604",
+                  "elementKey": "managed_detection",
+                  "elementType": "checkbox",
+                  "elementIsQuantity": false,
+                  "elementIsRequired": false,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Managed detection and response",
+                  "elementMinValue": 0,
+                  "elementMaxValue": 0,
+                  "elementDefaultValue": 0,
+                  "elementOptions": [
+                    {
+                      "elementOptionId": "cee04ea7-b8df-4de2-92b5-b7a2a5377f4a",
+                      "elementOptionType": "checkbox",
+                      "elementOptionTitle": "Not included",
+                      "elementOptionValue": "false"
+                    },
+                    {
+                      "elementOptionId": "65829fd0-036c-4367-85dc-66a593a4c2bd",
+                      "elementOptionType": "checkbox",
+                      "elementOptionTitle": "Included (24/7 analysts)",
+                      "elementOptionValue": "true"
+                    }
+                  ]
+                }
+              ],
+              "pricingPlanAvailableBillingCycles": ["monthly", "yearly"]
+            },
+            "pricing": {
+              "unitPrice": 3.2,
+              "hasUsage": false,
+              "surcharges": {"managed_detection": {"false": 0, "true": 2.45}}
+            }
+          }
+        ]
+      },
+      {
+        "productId": "9d0eb7a8-9787-4779-85f5-d42f855fac51",
+        "productName": "Sentinel Cloud Backup",
+        "productDescription": "Image and file backup to European data centres.",
+        "productVendorName": "Sentinel Labs BV",
+        "productVendorId": "bb42e9e3-713c-4bf9-a5ed-03d5e31c3f17",
+        "offers": [
+          {
+            "offerId": "61bbcbb9-070f-4bf0-a9ab-3196af19cc0c",
+            "offerName": "Sentinel Cloud Backup per workload",
+            "offerIndustryTypes": ["Commercial", "Healthcare"],
+            "offerIsTrail": false,
+            "offerBillingModel": "usage",
+            "offerPricingPlan": {
+              "pricingPlanFormElements": [
+                {
+                  "elementId": "4d757e05-6d44-4cfa-a91c-b50d62dce69d",
+                  "elementKey": "workloads",
+                  "elementType": "number",
+                  "elementIsQuantity": true,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Protected workloads",
+                  "elementMinValue": 1,
+                  "elementMaxValue": 1000,
+                  "elementDefaultValue": 1,
+                  "elementOptions": []
+                },
+                {
+                  "elementId": "0f173d24-774c-4c9e-a32c-08d528b5ed30",
+                  "elementKey": "retention",
+                  "elementType": "dropdown",
+                  "elementIsQuantity": false,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Retention",
+                  "elementMinValue": 0,
+                  "elementMaxValue": 0,
+                  "elementDefaultValue": 0,
+                  "elementOptions": [
+                    {
+                      "elementOptionId": "dbfd608f-6d78-4415-b7c8-6047d76187c2",
+                      "elementOptionType": "dropdown",
+                      "elementOptionTitle": "30 days",
+                      "elementOptionValue": "30d"
+                    },
+                    {
+                      "elementOptionId": "33d28849-87c7-4be7-8982-c3481643f1cb",
+                      "elementOptionType": "dropdown",
+                      "elementOptionTitle": "1 year",
+                      "elementOptionValue": "1y"
+                    },
+                    {
+                      "elementOptionId": "a122ae7d-48fa-4496-888c-eeb4710cf2e9",
+                      "elementOptionType": "dropdown",
+                      "elementOptionTitle": "7 years (compliance)",
+                      "elementOptionValue": "7y"
+                    }
+                  ]
+                }
+              ],
+              "pricingPlanAvailableBillingCycles": ["monthly"]
+            },
+            "pricing": {
+              "unitPrice": 4.0,
+              "hasUsage": true,
+              "surcharges": {"retention": {"30d": 0, "1y": 1.5, "7y": 4.25}}
+            }
+          }
+        ]
+      }
+    ]
+  },
+  {
+    "categoryId": "773d180c-2f2b-435f-b68d-a00873756cb7",
+    "categoryName": "Cloud Infrastructure",
+    "products": [
+      {
+        "productId": "ff6c3e60-ccf0-4096-8718-be7c213d23e0",
+        "productName": "Stratus Virtual Server",
+        "productDescription": "Virtual machines with SSD storage, hosted in Frankfurt.",
+        "productVendorName": "Stratus Cloud AG",
+        "productVendorId": "862356b3-757f-4441-abb2-4b37416168eb",
+        "offers": [
+          {
+            "offerId": "31fa5e26-87bb-41d3-8bf1-2e429aaf3f01",
+            "offerName": "Stratus Virtual Server Flex",
+            "offerIndustryTypes": ["Commercial", "Education", "Government", "Non-profit"],
+            "offerIsTrail": false,
+            "offerBillingModel": "resource",
+            "offerPricingPlan": {
+              "pricingPlanFormElements": [
+                {
+                  "elementId": "4beb0aeb-2d17-4723-828c-99b3648ad981",
+                  "elementKey": "servers",
+                  "elementType": "number",
+                  "elementIsQuantity": true,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Number of servers",
+                  "elementMinValue": 1,
+                  "elementMaxValue": 20,
+                  "elementDefaultValue": 1,
+                  "elementOptions": []
+                },
+                {
+                  "elementId": "08e3d620-e266-441c-8cb2-7fe6a96e84b4",
+                  "elementKey": "vcpu",
+                  "elementType": "number",
+                  "elementIsQuantity": false,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "vCPUs per server",
+                  "elementMinValue": 1,
+                  "elementMaxValue": 32,
+                  "elementDefaultValue": 2,
+                  "elementOptions": []
+                },
+                {
+                  "elementId": "cc8b0405-62a4-4219-b28c-42d91ef2f520",
+                  "elementKey": "ram_gb",
+                  "elementType": "number",
+                  "elementIsQuantity": false,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Memory per server (GB)",
+                  "elementMinValue": 2,
+                  "elementMaxValue": 256,
+                  "elementDefaultValue": 4,
+                  "elementOptions": []
+                },
+                {
+                  "elementId": "ec51a09a-f57b-4f7b-8209-60871d32e74c",
+                  "elementKey": "operating_system",
+                  "elementType": "dropdown",
+                  "elementIsQuantity": false,
+                  "elementIsRequired": true,
+                  "elementAffectsPrice": true,
+                  "elementTitle": "Operating system",
+                  "elementMinValue": 0,
+                  "elementMaxValue": 0,
+                  "elementDefaultValue": 0,
+                  "elementOptions": [
+                    {
+                      "elementOptionId": "a3dcb99b-69b6-4f1b-b0b5-6ab7488eab7b",
+                      "elementOptionType": "dropdown",
+                      "elementOptionTitle": "Debian 12",
+                      "elementOptionValue": "debian-12"
+                    },
+                    {
+                      "elementOptionId": "415d4b61-f768-4a72-9a9e-044cc85587dd",
+                      "elementOptionType": "dropdown",
+                      "elementOptionTitle": "Windows Server 2022 Standard",
+                      "elementOptionValue": "windows-2022"
+                    }
+                  ]
+                }
+              ],
+              "pricingPlanAvailableBillingCycles": ["monthly", "yearly"]
+            },
+            "pricing": {
+              "unitPrice": 4.9,
+              "hasUsage": true,
+              "rates": {"vcpu": 6.0, "ram_gb": 1.6},
+              "surcharges": {"operating_system": {"debian-12": 0, "windows-2022": 22.5}}
+            }
+          }
+        ]
+      }
+    ]
+  }
+])json");
+    return data;
+}
+
+// A problem-details error, the shape of the Catalog API's ASP.NET back end.
+mock_reply catalog_error(unsigned status, std::string_view detail) {
+    return json_reply(status, {{"title", http::obsolete_reason(static_cast<http::status>(status))},
+                               {"status", status},
+                               {"detail", detail}});
+}
+
+const json* find_by(const json& list, const char* field, std::string_view id) {
+    for (const auto& item : list) {
+        if (item[field] == id) {
+            return &item;
+        }
+    }
+    return nullptr;
+}
+
+const json* find_product(std::string_view product_id) {
+    for (const auto& category : catalog()) {
+        if (const auto* product = find_by(category["products"], "productId", product_id)) {
+            return product;
+        }
+    }
+    return nullptr;
+}
+
+json products_answer() {
+    json categories = catalog();
+    for (auto& category : categories) {
+        for (auto& product : category["products"]) {
+            product.erase("offers");
+        }
+    }
+    return categories;
+}
+
+json offers_answer(const json& product) {
+    json offers = product["offers"];
+    for (auto& offer : offers) {
+        offer.erase("pricing");
+    }
+    return offers;
+}
+
+// A form value as text: elementValue may be a string or a number.
+std::string as_text(const json& value) {
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::optional<double> as_number(const json& value) {
+    if (value.is_number()) {
+        return value.get<double>();
+    }
+    if (!value.is_string()) {
+        return std::nullopt;
+    }
+    const auto text = value.get<std::string>();
+    double number = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+        return std::nullopt;
+    }
+    return number;
+}
+
+// table[a][b] as a number, 0 when absent.
+double lookup(const json& table, const std::string& a, const std::string& b = {}) {
+    if (!table.contains(a)) {
+        return 0;
+    }
+    const auto& entry = table[a];
+    return b.empty() ? entry.get<double>() : entry.value(b, 0.0);
+}
+
+double round_cents(double amount) {
+    return std::round(amount * 100) / 100;
+}
+
+// The reseller's share of the customer price.
+constexpr double partner_discount_rate = 0.15;
+
+// The price of offer configured by body's formData: elements left out take their default (the
+// first option of a choice), a quantity element multiplies, a choice adds its surcharge and any
+// other number element adds value x rate per unit.
+mock_reply price_answer(const json& offer, const json& body) {
+    if (!body.is_object() || !body.contains("formData") || !body["formData"].is_array()) {
+        return catalog_error(400, "The formData field is required.");
+    }
+    if (body.contains("priceDate") && !body["priceDate"].is_string()) {
+        return catalog_error(400, "The priceDate field must be a date-time string.");
+    }
+    std::map<std::string, json> values;
+    for (const auto& entry : body["formData"]) {
+        if (!entry.is_object() || !entry.contains("elementKey") ||
+            !entry["elementKey"].is_string()) {
+            return catalog_error(400, "Every formData entry needs an elementKey.");
+        }
+        values[entry["elementKey"].get<std::string>()] = entry.value("elementValue", json());
+    }
+
+    const auto& pricing = offer["pricing"];
+    const auto& plan = offer["offerPricingPlan"];
+    const json no_table = json::object();
+    const auto& surcharges = pricing.contains("surcharges") ? pricing["surcharges"] : no_table;
+    const auto& rates = pricing.contains("rates") ? pricing["rates"] : no_table;
+    double unit = pricing["unitPrice"].get<double>();
+    double quantity = 1;
+    for (const auto& element : plan["pricingPlanFormElements"]) {
+        const auto key = element["elementKey"].get<std::string>();
+        const auto given = values.find(key);
+        const auto& options = element["elementOptions"];
+        if (!options.empty()) {
+            auto chosen = options[0]["elementOptionValue"].get<std::string>();
+            if (given != values.end()) {
+                chosen = as_text(given->second);
+                if (!find_by(options, "elementOptionValue", chosen)) {
+                    return catalog_error(400, "'" + chosen + "' is not an option of " + key + ".");
+                }
+            }
+            unit += lookup(surcharges, key, chosen);
+        } else if (element["elementType"] == "number") {
+            auto number = element["elementDefaultValue"].get<double>();
+            if (given != values.end()) {
+                const auto parsed = as_number(given->second);
+                if (!parsed || *parsed < element["elementMinValue"].get<double>() ||
+                    *parsed > element["elementMaxValue"].get<double>()) {
+                    return catalog_error(400, key + " must be a number between " +
+                                                  element["elementMinValue"].dump() + " and " +
+                                                  element["elementMaxValue"].dump() + ".");
+                }
+                number = *parsed;
+            }
+            if (element["elementIsQuantity"].get<bool>()) {
+                quantity = number;
+            } else {
+                unit += number * lookup(rates, key);
+            }
+        }
+    }
+
+    const auto& cycles = plan["pricingPlanAvailableBillingCycles"];
+    auto frequency = cycles[0].get<std::string>();
+    if (const auto cycle = values.find("billingCycle"); cycle != values.end()) {
+        frequency = as_text(cycle->second);
+        if (std::find(cycles.begin(), cycles.end(), frequency) == cycles.end()) {
+            return catalog_error(400, "'" + frequency + "' is not a billing cycle of this offer.");
+        }
+    }
+    const double total = unit * quantity * (frequency == "yearly" ? 12 : 1);
+    const double discount = round_cents(total * partner_discount_rate);
+    return json_reply(200, {{"customerUnitPrice", round_cents(unit)},
+                            {"customerTotalPrice", round_cents(total)},
+                            {"currencyCode", "EUR"},
+                            {"hasUsage", pricing["hasUsage"]},
+                            {"billingFrequency", frequency},
+                            {"partnerDiscount", discount},
+                            {"partnerTotalPrice", round_cents(total - discount)}});
+}
+
+std::vector<std::string_view> path_segments(std::string_view path) {
+    std::vector<std::string_view> segments;
+    while (!path.empty()) {
+        path.remove_prefix(path.front() == '/' ? 1 : 0);
+        const auto end = std::min(path.find('/'), path.size());
+        segments.push_back(path.substr(0, end));
+        path.remove_prefix(end);
+    }
+    return segments;
+}
+
+mock_reply method_not_allowed(mock_reply reply, std::string_view allowed) {
+    reply.headers.emplace_back("Allow", std::string(allowed));
+    return reply;
+}
+
+// A decoded query parameter of req, empty when absent.
+std::string query_value(const recorded_request& req, const std::string& name) {
+    const auto mark = req.target.find('?');
+    if (mark == std::string::npos) {
+        return {};
+    }
+    const auto fields = parse_form(std::string_view(req.target).substr(mark + 1));
+    return fields && fields->contains(name) ? fields->at(name) : std::string();
+}
+
+mock_reply products_route(const recorded_request& req) {
+    if (req.method != "GET") {
+        return method_not_allowed(catalog_error(405, "Use GET."), "GET");
+    }
+    return json_reply(200, products_answer());
+}
+
+mock_reply offers_route(const recorded_request& req, std::string_view product_id) {
+    if (req.method != "GET") {
+        return method_not_allowed(catalog_error(405, "Use GET."), "GET");
+    }
+    if (query_value(req, "customerId").empty()) {
+        return catalog_error(400, "The customerId query parameter is required.");
+    }
+    const auto* product = find_product(product_id);
+    if (!product) {
+        return catalog_error(404, "Product " + std::string(product_id) + " was not found.");
+    }
+    return json_reply(200, offers_answer(*product));
+}
+
+mock_reply price_route(const recorded_request& req, std::string_view product_id,
+                       std::string_view offer_id) {
+    if (req.method != "POST") {
+        return method_not_allowed(catalog_error(405, "Use POST."), "POST");
+    }
+    const auto* product = find_product(product_id);
+    const auto* offer = product ? find_by((*product)["offers"], "offerId", offer_id) : nullptr;
+    if (!offer) {
+        return catalog_error(404, "Offer " + std::string(offer_id) + " of product " +
+                                      std::string(product_id) + " was not found.");
+    }
+    const auto body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) {
+        return catalog_error(400, "The request body is not valid JSON.");
+    }
+    return price_answer(*offer, body);
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+fake_auth::fake_auth(std::string client_id, std::string client_secret, std::string scope,
+                     std::shared_ptr<ssl::context> tls)
+    : client_id_(std::move(client_id)), client_secret_(std::move(client_secret)),
+      scope_(std::move(scope)),
+      server_([this](const recorded_request& req) { return handle(req); }, std::move(tls)) {}
+
+std::string fake_auth::token_url() const {
+    return base_url() + "/connect/token";
+}
+
+mock_reply fake_auth::handle(const recorded_request& req) {
+    if (req.path() != "/connect/token") {
+        return json_reply(404, {{"error", "not_found"}});
+    }
+    if (req.method != "POST") {
+        return method_not_allowed(json_reply(405, {{"error", "invalid_request"}}), "POST");
+    }
+    std::lock_guard lock(mutex_);
+    ++token_requests_;
+    auto reply = answer_token_request(req);
+    reply.delay = delay_;
+    return reply;
+}
+
+mock_reply fake_auth::answer_token_request(const recorded_request& req) {
+    auto form = req.header("content-type").starts_with("application/x-www-form-urlencoded")
+                    ? parse_form(req.body)
+                    : std::nullopt;
+    if (!form) {
+        return json_reply(400, {{"error", "invalid_request"}});
+    }
+    last_form_ = *form;
+    switch (failure_) {
+    case failure::none:
+        break;
+    case failure::server_error:
+        return json_reply(500, {{"error", "server_error"}});
+    case failure::malformed_json: {
+        auto reply = json_reply(200, {});
+        reply.body = R"({"access_token":"eyJhbGciOiJSUzI1NiIs","expires_in":36)";
+        return reply;
+    }
+    case failure::missing_access_token:
+        return json_reply(
+            200, {{"expires_in", expires_in_}, {"token_type", "Bearer"}, {"scope", scope_}});
+    case failure::html_error_page: {
+        auto reply = json_reply(502, {});
+        reply.content_type = "text/html";
+        reply.body = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+                     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                     "</body>\r\n</html>\r\n";
+        return reply;
+    }
+    }
+    auto field = [&form](const std::string& name) {
+        auto it = form->find(name);
+        return it == form->end() ? std::string() : it->second;
+    };
+    if (field("grant_type") != "client_credentials") {
+        return json_reply(400, {{"error", "unsupported_grant_type"}});
+    }
+    if (field("client_id") != client_id_ || field("client_secret") != client_secret_) {
+        return json_reply(400, {{"error", "invalid_client"}});
+    }
+    // Like IdentityServer, a request without scope gets every scope the client is allowed.
+    if (form->contains("scope") && field("scope") != scope_) {
+        return json_reply(400, {{"error", "invalid_scope"}});
+    }
+    auto token = random_id() + random_id();
+    tokens_.insert(token);
+    return json_reply(200, {{"access_token", token},
+                            {"expires_in", expires_in_},
+                            {"token_type", "Bearer"},
+                            {"scope", scope_}});
+}
+
+void fake_auth::set_expires_in(std::int64_t seconds) {
+    std::lock_guard lock(mutex_);
+    expires_in_ = seconds;
+}
+
+void fake_auth::set_failure(failure what) {
+    std::lock_guard lock(mutex_);
+    failure_ = what;
+}
+
+void fake_auth::set_delay(std::chrono::milliseconds delay) {
+    std::lock_guard lock(mutex_);
+    delay_ = delay;
+}
+
+bool fake_auth::is_valid(std::string_view token) const {
+    std::lock_guard lock(mutex_);
+    return tokens_.contains(token);
+}
+
+void fake_auth::revoke_all() {
+    std::lock_guard lock(mutex_);
+    tokens_.clear();
+}
+
+std::size_t fake_auth::token_requests() const {
+    std::lock_guard lock(mutex_);
+    return token_requests_;
+}
+
+std::map<std::string, std::string> fake_auth::last_form() const {
+    std::lock_guard lock(mutex_);
+    return last_form_;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fake_kore::fake_kore(std::string api_key, const fake_auth& auth, std::shared_ptr<ssl::context> tls)
+    : api_key_(std::move(api_key)), auth_(auth),
+      server_([this](const recorded_request& req) { return handle(req); }, std::move(tls)) {}
+
+mock_reply fake_kore::handle(const recorded_request& req) const {
+    const auto path = req.path();
+    const auto id = path.starts_with(deals_prefix) ? path.substr(deals_prefix.size()) : "";
+    if (id.empty() || id.find('/') != std::string::npos) {
+        return kore_error(404, nullptr, "not_found", "No endpoint matches " + path + ".");
+    }
+    if (req.method != "GET") {
+        return method_not_allowed(
+            kore_error(405, id, "method_not_allowed", req.method + " is not allowed here."), "GET");
+    }
+    if (req.header("x-api-key") != api_key_) {
+        return kore_error(401, nullptr, "unauthorized",
+                          "The X-Api-Key header is missing or invalid.");
+    }
+    if (!auth_.is_valid(bearer_token(req))) {
+        return kore_error(
+            401, nullptr, "unauthorized",
+            "The authentication header was missing, or the token was invalid / expired.");
+    }
+    if (!deals().contains(id)) {
+        return kore_error(404, id, "not_found",
+                          "No premium deal was found for opportunity " + id + ".");
+    }
+    return kore_reply(200, json::array({deals()[id]}));
+}
+
+std::vector<std::string> fake_kore::opportunity_ids() {
+    std::vector<std::string> ids;
+    for (const auto& [id, deal] : deals().items()) {
+        ids.push_back(id);
+    }
+    return ids;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fake_catalog::fake_catalog(std::string api_key, const fake_auth* auth,
+                           std::shared_ptr<ssl::context> tls)
+    : api_key_(std::move(api_key)), auth_(auth),
+      server_([this](const recorded_request& req) { return handle(req); }, std::move(tls)) {}
+
+mock_reply fake_catalog::handle(const recorded_request& req) const {
+    if (!api_key_.empty() && req.header("x-api-key") != api_key_) {
+        return catalog_error(401, "The X-Api-Key header is missing or invalid.");
+    }
+    if (auth_ && !auth_->is_valid(bearer_token(req))) {
+        return catalog_error(401, "The bearer token is missing, invalid or expired.");
+    }
+    const auto path = req.path();
+    const auto segments = path_segments(path);
+    const bool products = segments.size() >= 3 && segments[0] == "api" && segments[1] == "v1" &&
+                          segments[2] == "products";
+    if (products && segments.size() == 3) {
+        return products_route(req);
+    }
+    if (products && segments.size() == 5 && segments[4] == "offers") {
+        return offers_route(req, segments[3]);
+    }
+    if (products && segments.size() == 7 && segments[4] == "offers" && segments[6] == "price") {
+        return price_route(req, segments[3], segments[5]);
+    }
+    return catalog_error(404, "No endpoint matches " + path + ".");
+}
+
+} // namespace kore_gateway

@@ -1,0 +1,523 @@
+#include "kore_gateway/mock/fake_upstreams.hpp"
+
+#include <limits>
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "unit/mock/test_http_client.hpp"
+
+namespace kore_gateway {
+namespace {
+
+using namespace kore_gateway::testing;
+using json = nlohmann::json;
+
+constexpr const char* form_type = "application/x-www-form-urlencoded";
+
+test_response post_form(const std::string& base_url, std::string body,
+                        std::string content_type = form_type) {
+    return fetch(base_url, make_request(http::verb::post, "/connect/token", std::move(body),
+                                        {{"Content-Type", content_type}}));
+}
+
+json parse(const test_response& res) {
+    return json::parse(res.body(), nullptr, false);
+}
+
+void expect_fields(const json& object, std::initializer_list<const char*> names) {
+    ASSERT_TRUE(object.is_object()) << object.dump();
+    for (const char* name : names) {
+        EXPECT_TRUE(object.contains(name)) << name << " missing in " << object.dump();
+    }
+    EXPECT_EQ(object.size(), names.size()) << object.dump();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class fake_auth_test : public ::testing::Test {
+protected:
+    std::string token_request(std::string_view secret = "secret-1") {
+        return "grant_type=client_credentials&scope=pss-api&client_id=client-1&client_secret=" +
+               std::string(secret);
+    }
+
+    fake_auth auth_{"client-1", "secret-1", "pss-api"};
+};
+
+TEST_F(fake_auth_test, issues_tokens_for_the_right_credentials) {
+    EXPECT_EQ(auth_.token_url(), auth_.base_url() + "/connect/token");
+    auto res = post_form(auth_.base_url(), token_request());
+    ASSERT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res[http::field::content_type], "application/json");
+    auto body = parse(res);
+    expect_fields(body, {"access_token", "expires_in", "token_type", "scope"});
+    EXPECT_EQ(body["expires_in"], 3600);
+    EXPECT_EQ(body["token_type"], "Bearer");
+    EXPECT_EQ(body["scope"], "pss-api");
+    const auto token = body["access_token"].get<std::string>();
+    EXPECT_FALSE(token.empty());
+    EXPECT_TRUE(auth_.is_valid(token));
+    EXPECT_FALSE(auth_.is_valid("made-up"));
+
+    auto second = parse(post_form(auth_.base_url(), token_request()));
+    EXPECT_NE(second["access_token"], token);
+    EXPECT_TRUE(auth_.is_valid(token));
+    EXPECT_EQ(auth_.token_requests(), 2u);
+    auto form = auth_.last_form();
+    EXPECT_EQ(form["grant_type"], "client_credentials");
+    EXPECT_EQ(form["scope"], "pss-api");
+    EXPECT_EQ(form["client_id"], "client-1");
+    EXPECT_EQ(form["client_secret"], "secret-1");
+}
+
+TEST_F(fake_auth_test, rejects_wrong_credentials) {
+    for (auto body : {token_request("wrong"),
+                      std::string("grant_type=client_credentials&scope=pss-api&client_id=other&"
+                                  "client_secret=secret-1"),
+                      std::string("grant_type=client_credentials&scope=pss-api")}) {
+        auto res = post_form(auth_.base_url(), body);
+        EXPECT_EQ(res.result_int(), 400u) << body;
+        EXPECT_EQ(parse(res), json({{"error", "invalid_client"}})) << body;
+    }
+}
+
+TEST_F(fake_auth_test, rejects_malformed_token_requests) {
+    auto error_of = [this](std::string body, std::string type = form_type) {
+        auto res = post_form(auth_.base_url(), std::move(body), std::move(type));
+        EXPECT_EQ(res.result_int(), 400u);
+        return parse(res).value("error", "");
+    };
+    EXPECT_EQ(error_of("grant_type=password&scope=pss-api&client_id=client-1&client_secret=s"),
+              "unsupported_grant_type");
+    EXPECT_EQ(error_of(token_request() + "&scope=other"), "invalid_scope");
+    EXPECT_EQ(error_of(token_request(), "application/json"), "invalid_request");
+    EXPECT_EQ(error_of(token_request("%zz")), "invalid_request");
+    EXPECT_EQ(error_of(token_request("%4")), "invalid_request");
+}
+
+TEST_F(fake_auth_test, a_request_without_scope_gets_the_configured_scope) {
+    auto res = post_form(auth_.base_url(),
+                         "grant_type=client_credentials&client_id=client-1&client_secret=secret-1");
+    ASSERT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(parse(res)["scope"], "pss-api");
+}
+
+TEST(fake_auth, percent_decodes_the_form) {
+    fake_auth auth("id with space", "a&b=c+d%e/f g", "pss-api");
+    auto res =
+        post_form(auth.base_url(), "grant_type=client_credentials&scope=pss-api&client_id="
+                                   "id+with%20space&client_secret=a%26b%3Dc%2Bd%25e%2Ff%20g");
+    EXPECT_EQ(res.result_int(), 200u) << res.body();
+    EXPECT_EQ(auth.last_form()["client_secret"], "a&b=c+d%e/f g");
+    EXPECT_EQ(auth.last_form()["client_id"], "id with space");
+
+    // Sent unencoded, the secret's '&' and '+' change its meaning and the request fails.
+    res = post_form(auth.base_url(), "grant_type=client_credentials&scope=pss-api&client_id="
+                                     "id+with+space&client_secret=a&b=c+d%25e/f g");
+    EXPECT_EQ(res.result_int(), 400u);
+}
+
+TEST_F(fake_auth_test, answers_only_post_on_the_token_path) {
+    auto get = fetch(auth_.base_url(), make_request(http::verb::get, "/connect/token"));
+    EXPECT_EQ(get.result_int(), 405u);
+    EXPECT_EQ(get[http::field::allow], "POST");
+    auto elsewhere = fetch(auth_.base_url(), make_request(http::verb::post, "/token"));
+    EXPECT_EQ(elsewhere.result_int(), 404u);
+    EXPECT_EQ(auth_.token_requests(), 0u);
+}
+
+TEST_F(fake_auth_test, sends_expires_in_as_set) {
+    for (std::int64_t seconds :
+         {std::int64_t{60}, std::int64_t{-5}, std::numeric_limits<std::int64_t>::max()}) {
+        auth_.set_expires_in(seconds);
+        auto body = parse(post_form(auth_.base_url(), token_request()));
+        EXPECT_EQ(body["expires_in"].get<std::int64_t>(), seconds);
+    }
+}
+
+TEST_F(fake_auth_test, failure_modes) {
+    auth_.set_failure(fake_auth::failure::server_error);
+    auto res = post_form(auth_.base_url(), token_request());
+    EXPECT_EQ(res.result_int(), 500u);
+    EXPECT_EQ(parse(res), json({{"error", "server_error"}}));
+
+    auth_.set_failure(fake_auth::failure::malformed_json);
+    res = post_form(auth_.base_url(), token_request());
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_TRUE(parse(res).is_discarded());
+
+    auth_.set_failure(fake_auth::failure::missing_access_token);
+    res = post_form(auth_.base_url(), token_request());
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_FALSE(parse(res).contains("access_token"));
+    EXPECT_EQ(parse(res)["expires_in"], 3600);
+
+    auth_.set_failure(fake_auth::failure::html_error_page);
+    res = post_form(auth_.base_url(), token_request());
+    EXPECT_EQ(res.result_int(), 502u);
+    EXPECT_EQ(res[http::field::content_type], "text/html");
+    EXPECT_NE(res.body().find("<html>"), std::string::npos);
+
+    auth_.set_failure(fake_auth::failure::none);
+    EXPECT_EQ(post_form(auth_.base_url(), token_request()).result_int(), 200u);
+    EXPECT_EQ(auth_.token_requests(), 5u);
+}
+
+TEST_F(fake_auth_test, delays_its_answers_as_set) {
+    auth_.set_delay(300ms);
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(post_form(auth_.base_url(), token_request()).result_int(), 200u);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+}
+
+TEST_F(fake_auth_test, revoke_all_invalidates_every_token) {
+    auto token = parse(post_form(auth_.base_url(), token_request()))["access_token"];
+    ASSERT_TRUE(token.is_string());
+    ASSERT_TRUE(auth_.is_valid(token.get<std::string>()));
+    auth_.revoke_all();
+    EXPECT_FALSE(auth_.is_valid(token.get<std::string>()));
+    auto fresh = parse(post_form(auth_.base_url(), token_request()))["access_token"];
+    EXPECT_TRUE(auth_.is_valid(fresh.get<std::string>()));
+}
+
+TEST_F(fake_auth_test, handle_serves_a_test_handler_that_overrides_some_requests) {
+    auth_.server().set_handler([this, first = true](const recorded_request& req) mutable {
+        if (std::exchange(first, false)) {
+            mock_reply reply;
+            reply.what = fault::close_before_answer;
+            return reply;
+        }
+        return auth_.handle(req);
+    });
+    test_http_client client(auth_.server().port());
+    ASSERT_FALSE(client.connect());
+    ASSERT_FALSE(client.write(make_request(http::verb::post, "/connect/token", token_request(),
+                                           {{"Content-Type", form_type}})));
+    test_response res;
+    EXPECT_EQ(client.read(res), http::error::end_of_stream);
+    EXPECT_EQ(post_form(auth_.base_url(), token_request()).result_int(), 200u);
+    EXPECT_EQ(auth_.server().request_count(), 2u);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string obtain_token(fake_auth& auth, const std::string& form) {
+    auto body = parse(post_form(auth.base_url(), form));
+    return body.value("access_token", "");
+}
+
+class fake_kore_test : public ::testing::Test {
+protected:
+    test_response get_deal(std::string_view id,
+                           std::vector<std::pair<std::string, std::string>> headers) {
+        return fetch(
+            kore_.base_url(),
+            make_request(http::verb::get,
+                         "/aggregates/premium-deal-summaries/by-opportunity/" + std::string(id), {},
+                         std::move(headers)));
+    }
+    std::vector<std::pair<std::string, std::string>> good_headers() {
+        return {{"Content-Type", "application/json"},
+                {"X-Api-Key", "kore-key"},
+                {"Authorization", "Bearer " + token_}};
+    }
+    void expect_kore_error(const test_response& res, unsigned status, const char* error) {
+        EXPECT_EQ(res.result_int(), status);
+        auto body = parse(res);
+        expect_fields(body, {"id", "error_id", "error", "message", "link", "errors"});
+        EXPECT_EQ(body["error"], error);
+        EXPECT_TRUE(body["error_id"].is_string());
+        EXPECT_TRUE(body["message"].is_string());
+        EXPECT_TRUE(body["link"].is_null());
+        EXPECT_TRUE(body["errors"].is_array());
+    }
+
+    fake_auth auth_{"kore-client", "kore-secret", "pss-api"};
+    fake_kore kore_{"kore-key", auth_};
+    std::string token_ = obtain_token(
+        auth_, "grant_type=client_credentials&scope=pss-api&client_id=kore-client&client_secret="
+               "kore-secret");
+};
+
+void expect_deal_fields(const json& deal) {
+    expect_fields(deal,
+                  {"premium_deal_id", "premium_deal_#", "account_id", "account_name", "total_seats",
+                   "event_name", "event_id", "section_name", "premium_deal_contracted_on",
+                   "premium_deal_total", "location_total", "location_id", "experience_bank",
+                   "f&b_package", "license_fee", "rental_fee", "sro", "tao_spend"});
+    EXPECT_TRUE(deal["total_seats"].is_number_integer());
+    for (const char* money : {"premium_deal_total", "location_total", "experience_bank",
+                              "f&b_package", "license_fee", "rental_fee", "sro", "tao_spend"}) {
+        EXPECT_TRUE(deal[money].is_number()) << money;
+    }
+}
+
+TEST_F(fake_kore_test, answers_the_documented_sample) {
+    ASSERT_FALSE(token_.empty());
+    auto res = get_deal(sample_opportunity_id, good_headers());
+    ASSERT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res[http::field::content_type], "application/json");
+    EXPECT_EQ(res[http::field::access_control_allow_origin], "*");
+    auto body = parse(res);
+    ASSERT_TRUE(body.is_array());
+    ASSERT_EQ(body.size(), 1u);
+    const auto& deal = body[0];
+    expect_deal_fields(deal);
+    EXPECT_EQ(deal["premium_deal_id"], "1234abcd-1234-abcd-123456789abc");
+    EXPECT_EQ(deal["premium_deal_#"], "5555");
+    EXPECT_EQ(deal["account_name"], "Try Now Do Ltd");
+    EXPECT_EQ(deal["total_seats"], 8);
+    EXPECT_TRUE(deal["premium_deal_contracted_on"].is_null());
+    EXPECT_EQ(deal["premium_deal_total"], 25000.0);
+    EXPECT_EQ(deal["license_fee"], 12500.0);
+    EXPECT_EQ(kore_.server().requests().at(0).header("x-api-key"), "kore-key");
+}
+
+TEST_F(fake_kore_test, answers_every_known_opportunity) {
+    auto ids = fake_kore::opportunity_ids();
+    ASSERT_GE(ids.size(), 3u);
+    EXPECT_EQ(ids.front(), sample_opportunity_id);
+    for (const auto& id : ids) {
+        auto res = get_deal(id, good_headers());
+        ASSERT_EQ(res.result_int(), 200u) << id;
+        auto body = parse(res);
+        ASSERT_EQ(body.size(), 1u);
+        expect_deal_fields(body[0]);
+    }
+}
+
+TEST_F(fake_kore_test, unknown_opportunity_is_a_kore_404) {
+    auto res = get_deal("00000000-0000-0000-0000-000000000000", good_headers());
+    expect_kore_error(res, 404, "not_found");
+    EXPECT_EQ(parse(res)["id"], "00000000-0000-0000-0000-000000000000");
+    // Each error has its own reference.
+    auto again = get_deal("00000000-0000-0000-0000-000000000000", good_headers());
+    EXPECT_NE(parse(res)["error_id"], parse(again)["error_id"]);
+}
+
+TEST_F(fake_kore_test, enforces_the_api_key) {
+    expect_kore_error(get_deal(sample_opportunity_id, {{"Authorization", "Bearer " + token_}}), 401,
+                      "unauthorized");
+    expect_kore_error(get_deal(sample_opportunity_id,
+                               {{"X-Api-Key", "wrong"}, {"Authorization", "Bearer " + token_}}),
+                      401, "unauthorized");
+}
+
+TEST_F(fake_kore_test, enforces_the_bearer_token) {
+    expect_kore_error(get_deal(sample_opportunity_id, {{"X-Api-Key", "kore-key"}}), 401,
+                      "unauthorized");
+    expect_kore_error(get_deal(sample_opportunity_id,
+                               {{"X-Api-Key", "kore-key"}, {"Authorization", "Bearer forged"}}),
+                      401, "unauthorized");
+    expect_kore_error(
+        get_deal(sample_opportunity_id, {{"X-Api-Key", "kore-key"}, {"Authorization", token_}}),
+        401, "unauthorized");
+    auth_.revoke_all();
+    expect_kore_error(get_deal(sample_opportunity_id, good_headers()), 401, "unauthorized");
+}
+
+TEST_F(fake_kore_test, other_paths_and_methods) {
+    expect_kore_error(fetch(kore_.base_url(), make_request(http::verb::get, "/aggregates")), 404,
+                      "not_found");
+    auto post = fetch(
+        kore_.base_url(),
+        make_request(http::verb::post, "/aggregates/premium-deal-summaries/by-opportunity/x"));
+    expect_kore_error(post, 405, "method_not_allowed");
+    EXPECT_EQ(post[http::field::allow], "GET");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const std::regex uuid_pattern("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+test_response catalog_get(const fake_catalog& catalog, std::string target,
+                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return fetch(catalog.base_url(),
+                 make_request(http::verb::get, std::move(target), {}, std::move(headers)));
+}
+
+test_response price(const fake_catalog& catalog, std::string_view product, std::string_view offer,
+                    const json& body, std::string_view query = "?customerId=C-1001") {
+    return fetch(catalog.base_url(),
+                 make_request(http::verb::post,
+                              "/api/v1/products/" + std::string(product) + "/offers/" +
+                                  std::string(offer) + "/price" + std::string(query),
+                              body.dump(), {{"Content-Type", "application/json"}}));
+}
+
+std::string offers_path(std::string_view product) {
+    return "/api/v1/products/" + std::string(product) + "/offers?customerId=C-1001";
+}
+
+class fake_catalog_test : public ::testing::Test {
+protected:
+    fake_catalog catalog_;
+};
+
+TEST_F(fake_catalog_test, products_have_every_documented_field) {
+    auto res = catalog_get(catalog_, "/api/v1/products");
+    ASSERT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res[http::field::content_type], "application/json");
+    auto categories = parse(res);
+    ASSERT_TRUE(categories.is_array());
+    ASSERT_GE(categories.size(), 2u);
+    bool sample_seen = false;
+    for (const auto& category : categories) {
+        expect_fields(category, {"categoryId", "categoryName", "products"});
+        EXPECT_TRUE(std::regex_match(category["categoryId"].get<std::string>(), uuid_pattern));
+        ASSERT_FALSE(category["products"].empty());
+        for (const auto& product : category["products"]) {
+            expect_fields(product, {"productId", "productName", "productDescription",
+                                    "productVendorName", "productVendorId"});
+            EXPECT_TRUE(std::regex_match(product["productId"].get<std::string>(), uuid_pattern));
+            EXPECT_TRUE(
+                std::regex_match(product["productVendorId"].get<std::string>(), uuid_pattern));
+            sample_seen = sample_seen || product["productId"] == sample_product_id;
+        }
+    }
+    EXPECT_TRUE(sample_seen);
+}
+
+TEST_F(fake_catalog_test, offers_have_every_documented_field_for_every_product) {
+    auto categories = parse(catalog_get(catalog_, "/api/v1/products"));
+    bool options_seen = false;
+    for (const auto& category : categories) {
+        for (const auto& product : category["products"]) {
+            auto res = catalog_get(catalog_, offers_path(product["productId"].get<std::string>()));
+            ASSERT_EQ(res.result_int(), 200u);
+            auto offers = parse(res);
+            ASSERT_TRUE(offers.is_array());
+            ASSERT_FALSE(offers.empty());
+            for (const auto& offer : offers) {
+                expect_fields(offer, {"offerId", "offerName", "offerIndustryTypes", "offerIsTrail",
+                                      "offerBillingModel", "offerPricingPlan"});
+                EXPECT_TRUE(offer["offerIndustryTypes"].is_array());
+                EXPECT_TRUE(offer["offerIsTrail"].is_boolean());
+                const auto& plan = offer["offerPricingPlan"];
+                expect_fields(plan,
+                              {"pricingPlanFormElements", "pricingPlanAvailableBillingCycles"});
+                EXPECT_FALSE(plan["pricingPlanAvailableBillingCycles"].empty());
+                for (const auto& element : plan["pricingPlanFormElements"]) {
+                    expect_fields(element,
+                                  {"elementId", "elementKey", "elementType", "elementIsQuantity",
+                                   "elementIsRequired", "elementAffectsPrice", "elementTitle",
+                                   "elementMinValue", "elementMaxValue", "elementDefaultValue",
+                                   "elementOptions"});
+                    EXPECT_TRUE(element["elementMinValue"].is_number());
+                    for (const auto& option : element["elementOptions"]) {
+                        options_seen = true;
+                        expect_fields(option, {"elementOptionId", "elementOptionType",
+                                               "elementOptionTitle", "elementOptionValue"});
+                    }
+                }
+                // Every offer prices with its defaults alone.
+                auto priced =
+                    price(catalog_, product["productId"].get<std::string>(),
+                          offer["offerId"].get<std::string>(), {{"formData", json::array()}});
+                EXPECT_EQ(priced.result_int(), 200u) << priced.body();
+            }
+        }
+    }
+    EXPECT_TRUE(options_seen);
+}
+
+TEST_F(fake_catalog_test, offers_need_a_customer_and_a_known_product) {
+    auto without =
+        catalog_get(catalog_, "/api/v1/products/" + std::string(sample_product_id) + "/offers");
+    EXPECT_EQ(without.result_int(), 400u);
+    EXPECT_TRUE(parse(without).contains("detail"));
+    EXPECT_EQ(
+        catalog_get(catalog_, offers_path("00000000-0000-4000-8000-000000000000")).result_int(),
+        404u);
+}
+
+TEST_F(fake_catalog_test, prices_a_configuration) {
+    json body = {{"priceDate", "2024-07-18T09:32:49.744Z"},
+                 {"formData",
+                  {{{"elementKey", "users"}, {"elementValue", "10"}},
+                   {{"elementKey", "mailbox_storage"}, {"elementValue", "100gb-archive"}}}}};
+    auto res = price(catalog_, sample_product_id, sample_offer_id, body);
+    ASSERT_EQ(res.result_int(), 200u) << res.body();
+    auto answer = parse(res);
+    expect_fields(answer, {"customerUnitPrice", "customerTotalPrice", "currencyCode", "hasUsage",
+                           "billingFrequency", "partnerDiscount", "partnerTotalPrice"});
+    EXPECT_DOUBLE_EQ(answer["customerUnitPrice"].get<double>(), 14.30);
+    EXPECT_DOUBLE_EQ(answer["customerTotalPrice"].get<double>(), 143.00);
+    EXPECT_EQ(answer["currencyCode"], "EUR");
+    EXPECT_EQ(answer["hasUsage"], false);
+    EXPECT_EQ(answer["billingFrequency"], "monthly");
+    EXPECT_DOUBLE_EQ(answer["partnerDiscount"].get<double>(), 21.45);
+    EXPECT_DOUBLE_EQ(answer["partnerTotalPrice"].get<double>(), 121.55);
+
+    // A number value, no customer, a yearly cycle.
+    body["formData"] = {{{"elementKey", "users"}, {"elementValue", 2}},
+                        {{"elementKey", "billingCycle"}, {"elementValue", "yearly"}}};
+    answer = parse(price(catalog_, sample_product_id, sample_offer_id, body, ""));
+    EXPECT_DOUBLE_EQ(answer["customerTotalPrice"].get<double>(), 10.5 * 2 * 12);
+    EXPECT_EQ(answer["billingFrequency"], "yearly");
+}
+
+TEST_F(fake_catalog_test, rejects_bad_price_requests) {
+    auto status = [this](const std::string& raw_body) {
+        return fetch(catalog_.base_url(),
+                     make_request(http::verb::post,
+                                  "/api/v1/products/" + std::string(sample_product_id) +
+                                      "/offers/" + std::string(sample_offer_id) + "/price",
+                                  raw_body, {{"Content-Type", "application/json"}}))
+            .result_int();
+    };
+    EXPECT_EQ(status(R"({"priceDate":"2024-07-18T09:32:49.744Z"})"), 400u);
+    EXPECT_EQ(status("not json"), 400u);
+    EXPECT_EQ(status(R"({"formData":{}})"), 400u);
+    EXPECT_EQ(status(R"({"formData":[{"elementValue":"1"}]})"), 400u);
+    EXPECT_EQ(status(R"({"formData":[],"priceDate":5})"), 400u);
+    EXPECT_EQ(status(R"({"formData":[{"elementKey":"users","elementValue":"1000"}]})"), 400u);
+    EXPECT_EQ(status(R"({"formData":[{"elementKey":"users","elementValue":"ten"}]})"), 400u);
+    EXPECT_EQ(status(R"({"formData":[{"elementKey":"mailbox_storage","elementValue":"9tb"}]})"),
+              400u);
+    EXPECT_EQ(status(R"({"formData":[{"elementKey":"billingCycle","elementValue":"weekly"}]})"),
+              400u);
+    EXPECT_EQ(status(R"({"formData":[]})"), 200u);
+
+    EXPECT_EQ(price(catalog_, sample_product_id, "no-such-offer", {{"formData", json::array()}})
+                  .result_int(),
+              404u);
+    EXPECT_EQ(catalog_get(catalog_, "/api/v1/products/" + std::string(sample_product_id) +
+                                        "/offers/" + std::string(sample_offer_id) + "/price")
+                  .result_int(),
+              405u);
+}
+
+TEST_F(fake_catalog_test, unknown_paths_are_404) {
+    EXPECT_EQ(catalog_get(catalog_, "/api/v2/products").result_int(), 404u);
+    EXPECT_EQ(catalog_get(catalog_, "/").result_int(), 404u);
+}
+
+TEST(fake_catalog, enforces_an_api_key_when_given_one) {
+    fake_catalog catalog("catalog-key");
+    EXPECT_EQ(catalog_get(catalog, "/api/v1/products").result_int(), 401u);
+    EXPECT_EQ(catalog_get(catalog, "/api/v1/products", {{"X-Api-Key", "wrong"}}).result_int(),
+              401u);
+    EXPECT_EQ(catalog_get(catalog, "/api/v1/products", {{"X-Api-Key", "catalog-key"}}).result_int(),
+              200u);
+}
+
+TEST(fake_catalog, enforces_a_bearer_token_when_given_an_auth) {
+    fake_auth auth("cat-client", "cat-secret", "catalog");
+    fake_catalog catalog({}, &auth);
+    EXPECT_EQ(catalog_get(catalog, "/api/v1/products").result_int(), 401u);
+    EXPECT_EQ(
+        catalog_get(catalog, "/api/v1/products", {{"Authorization", "Bearer nope"}}).result_int(),
+        401u);
+    auto token = obtain_token(
+        auth, "grant_type=client_credentials&scope=catalog&client_id=cat-client&client_secret="
+              "cat-secret");
+    EXPECT_EQ(catalog_get(catalog, "/api/v1/products", {{"Authorization", "Bearer " + token}})
+                  .result_int(),
+              200u);
+}
+
+} // namespace
+} // namespace kore_gateway
