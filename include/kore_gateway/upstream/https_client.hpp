@@ -1,0 +1,92 @@
+// The upstream_client of one origin: HTTPS (or plain HTTP when the configuration allows it) over
+// a bounded pool of keep-alive connections that are reused from request to request.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "kore_gateway/net.hpp"
+#include "kore_gateway/upstream/connection_pool.hpp"
+#include "kore_gateway/upstream/upstream_client.hpp"
+#include "kore_gateway/util/url.hpp"
+
+namespace kore_gateway {
+
+struct upstream_client_options {
+    std::size_t max_connections = 64;         // bound per origin (busy + idle)
+    std::chrono::milliseconds timeout{10000}; // the whole exchange, waiting for a slot included
+    std::size_t max_response_bytes = 16 * 1024 * 1024; // header + body; over it: invalid_response
+    std::chrono::milliseconds idle_timeout{30000}; // idle pooled connections are closed after it
+};
+
+class https_client final : public upstream_client,
+                           public std::enable_shared_from_this<https_client> {
+    struct private_tag {};
+
+public:
+    // tls == nullptr: plain http (only used when the configuration allows insecure upstreams).
+    static std::shared_ptr<https_client> create(net::any_io_executor ex, url origin,
+                                                std::shared_ptr<ssl::context> tls,
+                                                upstream_client_options opts);
+
+    https_client(private_tag, net::any_io_executor ex, url origin,
+                 std::shared_ptr<ssl::context> tls, upstream_client_options opts);
+    ~https_client() override;
+    https_client(const https_client&) = delete;
+    https_client& operator=(const https_client&) = delete;
+
+    // Sets Host, HTTP/1.1, keep-alive and the payload headers; the caller sets the method, target,
+    // other headers and the body. Callable from any thread; done is always called later, once.
+    void async_exchange(upstream_request req, upstream_callback done) override;
+
+    struct stats {
+        std::uint64_t connections_opened; // fresh connections started since creation
+        std::size_t idle;
+        std::size_t busy; // in use or being opened
+        std::size_t waiting;
+    };
+    // Thread-safe.
+    stats snapshot() const;
+
+    // Closes the idle connections and fails the waiting requests (connect_failed); connections in
+    // use are closed when their exchange ends, and later requests fail at once. For gateway stop.
+    void shutdown();
+
+private:
+    class connection;
+    class lease;
+    class exchange;
+    using pool_type = connection_pool<std::shared_ptr<connection>, std::shared_ptr<exchange>>;
+
+    // A healthy connection back from an exchange: to the first waiter, else idle.
+    void give_back(std::shared_ptr<connection> c);
+    // A slot whose connection is closed or was never opened: to the first waiter, else free.
+    void discard_slot();
+    void serve(pool_type::handoff h);
+    // Called under mutex_: sweeps the idle list when its oldest connection expires.
+    void arm_sweep();
+    void on_sweep(error_code ec);
+
+    net::any_io_executor executor_;
+    url origin_;
+    std::string origin_name_; // for logs
+    std::string host_header_;
+    std::string port_text_;                // for the resolver
+    std::optional<tcp::endpoint> literal_; // the origin's host is an IP address: no resolve
+    std::shared_ptr<ssl::context> tls_;    // null: plain http
+    upstream_client_options opts_;
+    std::atomic<std::uint64_t> opened_{0};
+
+    mutable std::mutex mutex_; // guards pool_, sweep_timer_ and the waiters' timers
+    pool_type pool_;
+    net::steady_timer sweep_timer_;
+    bool sweep_armed_ = false;
+};
+
+} // namespace kore_gateway

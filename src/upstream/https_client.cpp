@@ -1,0 +1,463 @@
+#include "kore_gateway/upstream/https_client.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "kore_gateway/upstream/tls_context.hpp"
+
+namespace kore_gateway {
+
+std::string_view to_string(upstream_errc e) {
+    switch (e) {
+    case upstream_errc::ok:
+        return "ok";
+    case upstream_errc::connect_failed:
+        return "connect_failed";
+    case upstream_errc::tls_failed:
+        return "tls_failed";
+    case upstream_errc::connection_reset:
+        return "connection_reset";
+    case upstream_errc::timeout:
+        return "timeout";
+    case upstream_errc::invalid_response:
+        return "invalid_response";
+    }
+    return "unknown";
+}
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// Only these may be sent twice: the retry on a fresh connection must not repeat a side effect.
+bool is_idempotent(http::verb method) {
+    return method == http::verb::get || method == http::verb::head || method == http::verb::options;
+}
+
+// Why writing a request or reading its answer failed, once the connection was established.
+upstream_errc classify_io_error(const error_code& ec) {
+    if (ec == beast::error::timeout) {
+        return upstream_errc::timeout;
+    }
+    // The peer closed the connection before or during the answer: the transport broke.
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+        return upstream_errc::connection_reset;
+    }
+    // Every other parser error means bytes arrived that are not an acceptable HTTP answer.
+    if (ec.category() == make_error_code(http::error::end_of_stream).category()) {
+        return upstream_errc::invalid_response;
+    }
+    return upstream_errc::connection_reset;
+}
+
+} // namespace
+
+// One keep-alive connection to the origin: its strand, its stream (TLS or plain) and the bytes it
+// read past the last answer.
+class https_client::connection {
+public:
+    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+    using stream_type = std::variant<beast::tcp_stream, tls_stream>;
+
+    connection(const net::any_io_executor& ex, ssl::context* tls)
+        : strand_(net::make_strand(ex)),
+          stream_(tls ? stream_type(std::in_place_type<tls_stream>, strand_, *tls)
+                      : stream_type(std::in_place_type<beast::tcp_stream>, strand_)) {}
+
+    beast::tcp_stream& tcp() {
+        return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                          stream_);
+    }
+    tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
+
+    // Calls f with the stream HTTP is read from and written to.
+    template <class F> void with_stream(F&& f) { std::visit(std::forward<F>(f), stream_); }
+
+    const net::strand<net::any_io_executor>& strand() const { return strand_; }
+    beast::flat_buffer& buffer() { return buffer_; }
+
+private:
+    net::strand<net::any_io_executor> strand_;
+    stream_type stream_;
+    beast::flat_buffer buffer_;
+};
+
+// A slot taken from the pool, with its connection once there is one. Unless it is given back as
+// reusable, the slot returns to the pool, its connection closed, when the lease goes out of scope.
+class https_client::lease {
+public:
+    explicit lease(https_client& owner) : owner_(owner) {}
+    ~lease() { discard(); }
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+
+    // Holds a slot from now on, with c in it (a fresh connection replaces a broken one).
+    void take(std::shared_ptr<connection> c) {
+        held_ = true;
+        connection_ = std::move(c);
+    }
+    connection& get() const { return *connection_; }
+
+    // The connection is healthy and may carry another request.
+    void give_back() {
+        if (held_) {
+            held_ = false;
+            owner_.give_back(std::move(connection_));
+        }
+    }
+    // The connection is closed and its slot freed.
+    void discard() {
+        if (held_) {
+            held_ = false;
+            connection_.reset();
+            owner_.discard_slot();
+        }
+    }
+
+private:
+    https_client& owner_;
+    std::shared_ptr<connection> connection_;
+    bool held_ = false;
+};
+
+// One request's way through the pool: waiting for a slot, opening a connection when no idle one
+// is left, writing the request and reading the answer, all before one deadline.
+class https_client::exchange : public std::enable_shared_from_this<exchange> {
+public:
+    exchange(std::shared_ptr<https_client> client, upstream_request req, upstream_callback done)
+        : client_(std::move(client)), req_(std::move(req)), done_(std::move(done)),
+          deadline_(clock_type::now() + client_->opts_.timeout), lease_(*client_) {}
+
+    // Asks the pool for a slot; called once, from any thread.
+    void start() {
+        auto self = shared_from_this();
+        auto& owner = *client_;
+        std::unique_lock lock(owner.mutex_);
+        auto got = owner.pool_.acquire(self, clock_type::now());
+        if (got.step == acquire_step::wait) {
+            wait_timer_.emplace(owner.executor_, deadline_);
+            wait_timer_->async_wait(beast::bind_front_handler(&exchange::on_wait_timeout, self));
+            return;
+        }
+        lock.unlock();
+        if (got.step == acquire_step::reuse) {
+            run(std::move(got.connection));
+        } else if (got.step == acquire_step::open) {
+            open();
+        } else {
+            net::post(owner.executor_, [self] { self->finish(upstream_errc::connect_failed); });
+        }
+    }
+
+    // Holds a slot with an idle connection in it.
+    void run(std::shared_ptr<connection> c) {
+        reused_ = true;
+        lease_.take(std::move(c));
+        net::post(lease_.get().strand(),
+                  beast::bind_front_handler(&exchange::do_write, shared_from_this()));
+    }
+
+    // Holds a slot with no connection in it, or one whose connection died.
+    void open() {
+        reused_ = false;
+        lease_.take(std::make_shared<connection>(client_->executor_, client_->tls_.get()));
+        client_->opened_.fetch_add(1, std::memory_order_relaxed);
+        net::post(lease_.get().strand(),
+                  beast::bind_front_handler(&exchange::do_resolve, shared_from_this()));
+    }
+
+    // Completes the exchange; the slot, if any, was given back before.
+    void finish(upstream_errc e, upstream_response res = {}) {
+        done_(upstream_result{e, std::move(res)});
+    }
+
+    // Armed only while the exchange waits for a slot; guarded by the client's mutex.
+    std::optional<net::steady_timer> wait_timer_;
+
+private:
+    void on_wait_timeout(error_code ec) {
+        if (ec == net::error::operation_aborted) {
+            return; // a slot came, or the pool shut down
+        }
+        {
+            std::lock_guard lock(client_->mutex_);
+            if (!client_->pool_.cancel(shared_from_this())) {
+                return; // served just before the timer fired: the stream deadline takes over
+            }
+        }
+        finish(upstream_errc::timeout);
+    }
+
+    void do_resolve() {
+        if (clock_type::now() >= deadline_) {
+            return fail("connect", beast::error::timeout, upstream_errc::timeout);
+        }
+        auto& conn = lease_.get();
+        if (auto* tls = conn.tls()) {
+            if (const auto ec = set_tls_peer(tls->native_handle(), client_->origin_.host)) {
+                return fail("tls setup", ec, upstream_errc::tls_failed);
+            }
+        }
+        if (client_->literal_) {
+            conn.tcp().expires_at(deadline_);
+            conn.tcp().async_connect(
+                *client_->literal_,
+                beast::bind_front_handler(&exchange::on_connect, shared_from_this()));
+            return;
+        }
+        // The resolver has no deadline of its own: a timer cancels it.
+        resolving_ = true;
+        resolver_.emplace(conn.strand());
+        resolve_timer_.emplace(conn.strand(), deadline_);
+        resolve_timer_->async_wait(
+            beast::bind_front_handler(&exchange::on_resolve_timeout, shared_from_this()));
+        resolver_->async_resolve(
+            client_->origin_.host, client_->port_text_,
+            beast::bind_front_handler(&exchange::on_resolve, shared_from_this()));
+    }
+
+    void on_resolve_timeout(error_code ec) {
+        if (ec == net::error::operation_aborted || !resolving_) {
+            return;
+        }
+        resolving_ = false;
+        resolver_->cancel();
+        fail("resolve", beast::error::timeout, upstream_errc::timeout);
+    }
+
+    void on_resolve(error_code ec, tcp::resolver::results_type results) {
+        if (!resolving_) {
+            return; // the deadline passed first and the exchange is over
+        }
+        resolving_ = false;
+        resolve_timer_->cancel();
+        if (ec) {
+            return fail("resolve", ec, upstream_errc::connect_failed);
+        }
+        auto& stream = lease_.get().tcp();
+        stream.expires_at(deadline_);
+        stream.async_connect(
+            results, [self = shared_from_this()](error_code connect_ec, const tcp::endpoint&) {
+                self->on_connect(connect_ec);
+            });
+    }
+
+    void on_connect(error_code ec) {
+        if (ec) {
+            return fail("connect", ec, upstream_errc::connect_failed);
+        }
+        if (auto* tls = lease_.get().tls()) {
+            tls->async_handshake(
+                ssl::stream_base::client,
+                beast::bind_front_handler(&exchange::on_handshake, shared_from_this()));
+            return;
+        }
+        do_write();
+    }
+
+    void on_handshake(error_code ec) {
+        if (ec) {
+            return fail("handshake", ec, upstream_errc::tls_failed);
+        }
+        do_write();
+    }
+
+    void do_write() {
+        if (clock_type::now() >= deadline_) {
+            // The slot came too late; the connection itself is fine.
+            lease_.give_back();
+            return finish(upstream_errc::timeout);
+        }
+        const auto limit = client_->opts_.max_response_bytes;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(
+            std::min<std::size_t>(limit, std::numeric_limits<std::uint32_t>::max())));
+        parser_->body_limit(limit);
+        parser_->skip(req_.method() == http::verb::head);
+        auto& conn = lease_.get();
+        conn.tcp().expires_at(deadline_);
+        conn.with_stream([this](auto& stream) {
+            http::async_write(stream, req_,
+                              beast::bind_front_handler(&exchange::on_write, shared_from_this()));
+        });
+    }
+
+    void on_write(error_code ec, std::size_t) {
+        if (ec) {
+            return fail_io("write", ec);
+        }
+        auto& conn = lease_.get();
+        conn.with_stream([this, &conn](auto& stream) {
+            http::async_read(stream, conn.buffer(), *parser_,
+                             beast::bind_front_handler(&exchange::on_read, shared_from_this()));
+        });
+    }
+
+    void on_read(error_code ec, std::size_t bytes) {
+        if (ec) {
+            return fail_io("read", ec);
+        }
+        if (bytes > client_->opts_.max_response_bytes) {
+            return fail("read", http::error::body_limit, upstream_errc::invalid_response);
+        }
+        // Bytes past the answer mean the peer does not speak the HTTP we do: never reuse that.
+        const bool reusable = parser_->keep_alive() && lease_.get().buffer().size() == 0;
+        auto res = parser_->release();
+        if (reusable) {
+            lease_.give_back();
+        } else {
+            lease_.discard();
+        }
+        finish(upstream_errc::ok, std::move(res));
+    }
+
+    void fail_io(std::string_view phase, error_code ec) {
+        const auto reason = classify_io_error(ec);
+        // A pooled connection that the server closed while it sat idle breaks before any answer
+        // byte: that request never reached the application, so it is safe to send it again.
+        if (reason == upstream_errc::connection_reset && reused_ && !retried_ &&
+            !parser_->got_some() && is_idempotent(req_.method()) && clock_type::now() < deadline_) {
+            retried_ = true;
+            spdlog::debug("upstream {}: pooled connection closed ({}), retrying on a fresh one",
+                          client_->origin_name_, ec.message());
+            return open();
+        }
+        fail(phase, ec, reason);
+    }
+
+    void fail(std::string_view phase, error_code ec, upstream_errc reason) {
+        if (ec == beast::error::timeout || clock_type::now() >= deadline_) {
+            reason = upstream_errc::timeout;
+        }
+        spdlog::debug("upstream {}: {} failed: {} ({})", client_->origin_name_, phase, ec.message(),
+                      to_string(reason));
+        lease_.discard();
+        finish(reason);
+    }
+
+    std::shared_ptr<https_client> client_;
+    upstream_request req_;
+    upstream_callback done_;
+    clock_type::time_point deadline_;
+    lease lease_; // after client_: gives the slot back before the client may go
+    bool reused_ = false;
+    bool retried_ = false;
+    bool resolving_ = false;
+    std::optional<tcp::resolver> resolver_;
+    std::optional<net::steady_timer> resolve_timer_;
+    std::optional<http::response_parser<http::string_body>> parser_;
+};
+
+std::shared_ptr<https_client> https_client::create(net::any_io_executor ex, url origin,
+                                                   std::shared_ptr<ssl::context> tls,
+                                                   upstream_client_options opts) {
+    return std::make_shared<https_client>(private_tag{}, std::move(ex), std::move(origin),
+                                          std::move(tls), opts);
+}
+
+https_client::https_client(private_tag, net::any_io_executor ex, url origin,
+                           std::shared_ptr<ssl::context> tls, upstream_client_options opts)
+    : executor_(std::move(ex)), origin_(std::move(origin)), origin_name_(origin_.origin()),
+      host_header_(origin_.host_header()), port_text_(std::to_string(origin_.port)),
+      tls_(std::move(tls)), opts_(opts), pool_(opts.max_connections, opts.idle_timeout),
+      sweep_timer_(executor_) {
+    error_code ec;
+    const auto address = net::ip::make_address(origin_.host, ec);
+    if (!ec) {
+        literal_.emplace(address, origin_.port);
+    }
+}
+
+https_client::~https_client() = default;
+
+void https_client::async_exchange(upstream_request req, upstream_callback done) {
+    req.version(11);
+    req.set(http::field::host, host_header_);
+    req.keep_alive(true);
+    req.prepare_payload();
+    std::make_shared<exchange>(shared_from_this(), std::move(req), std::move(done))->start();
+}
+
+https_client::stats https_client::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return {opened_.load(std::memory_order_relaxed), pool_.idle(), pool_.busy(), pool_.waiting()};
+}
+
+void https_client::shutdown() {
+    std::unique_lock lock(mutex_);
+    auto drained = pool_.shutdown();
+    sweep_timer_.cancel();
+    for (const auto& waiter : drained.waiters) {
+        waiter->wait_timer_->cancel();
+    }
+    lock.unlock();
+    for (auto& waiter : drained.waiters) {
+        net::post(executor_, [waiter] { waiter->finish(upstream_errc::connect_failed); });
+    }
+    // drained.idle goes out of scope here, outside the lock: those connections close.
+}
+
+void https_client::give_back(std::shared_ptr<connection> c) {
+    std::unique_lock lock(mutex_);
+    auto h = pool_.release(std::move(c), clock_type::now());
+    if (h.waiter) {
+        h.waiter->wait_timer_->cancel();
+    } else if (h.step == release_step::none && !sweep_armed_) {
+        arm_sweep();
+    }
+    lock.unlock();
+    serve(std::move(h));
+}
+
+void https_client::discard_slot() {
+    std::unique_lock lock(mutex_);
+    auto h = pool_.discard();
+    if (h.waiter) {
+        h.waiter->wait_timer_->cancel();
+    }
+    lock.unlock();
+    serve(std::move(h));
+}
+
+void https_client::serve(pool_type::handoff h) {
+    if (h.step == release_step::reuse) {
+        h.waiter->run(std::move(h.connection));
+    } else if (h.step == release_step::open) {
+        h.waiter->open();
+    }
+    // release_step::close: h.connection closes as h goes out of scope.
+}
+
+void https_client::arm_sweep() {
+    const auto when = pool_.next_expiry();
+    if (!when) {
+        return;
+    }
+    sweep_armed_ = true;
+    sweep_timer_.expires_at(*when);
+    // A weak reference: idle connections alone do not keep the client alive.
+    sweep_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+        if (auto self = weak.lock()) {
+            self->on_sweep(ec);
+        }
+    });
+}
+
+void https_client::on_sweep(error_code ec) {
+    if (ec == net::error::operation_aborted) {
+        return; // shut down
+    }
+    std::unique_lock lock(mutex_);
+    sweep_armed_ = false;
+    auto expired = pool_.expire_idle(clock_type::now());
+    arm_sweep();
+    lock.unlock();
+    // expired goes out of scope here, outside the lock: those connections close.
+}
+
+} // namespace kore_gateway
