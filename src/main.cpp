@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kore_gateway/app/cli.hpp"
+#include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/app/gateway_app.hpp"
 #include "kore_gateway/config/config_loader.hpp"
 #include "kore_gateway/log/logging.hpp"
@@ -39,7 +40,14 @@ int main(int argc, char** argv) {
     }
     setup_logging(config.log_level);
     try {
-        gateway_app app(std::move(config));
+        std::optional<demo_upstreams> demo;
+        if (options.demo) {
+            demo.emplace();
+            config = with_demo_upstreams(std::move(config), *demo);
+            spdlog::info("demo mode: mock upstreams on {}, {} and {}", demo->kore_url(),
+                         demo->catalog_url(), demo->auth_token_url());
+        }
+        gateway_app app(std::move(config), demo ? demo->ca_pem() : std::string{});
         app.stop_on_signals();
         app.start();
         app.wait();
