@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Every ops check in one go, for CI: the static Dockerfile and compose checks, then a real
+# gateway in demo mode on loopback for promtool and the browser CORS checks.
+# Usage: tests/ops/ops_checks.sh [GATEWAY_BINARY]   (default: build/kore-gateway)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+binary=${1:-$root/build/kore-gateway}
+if [ ! -x "$binary" ]; then
+    echo "ops_checks: $binary not found; build it first (scripts/build.sh build Release)" >&2
+    exit 2
+fi
+# shellcheck source-path=SCRIPTDIR source=check_lib.sh
+source "$here/check_lib.sh"
+
+tmp=$(mktemp -d)
+gateway_pid=""
+stop_gateway() {
+    local i
+    [ -n "$gateway_pid" ] || return 0
+    kill -TERM "$gateway_pid" 2>/dev/null || true
+    # The gateway drains for up to 10 s before exiting.
+    for ((i = 0; i < 150; i++)); do
+        kill -0 "$gateway_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$gateway_pid" 2>/dev/null || true
+    wait "$gateway_pid" 2>/dev/null || true
+    gateway_pid=""
+}
+cleanup() {
+    stop_gateway
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_gateway [VAR=value...]: the demo gateway on an ephemeral loopback port; sets $gateway.
+start_gateway() {
+    local i log=$tmp/gateway.log
+    : >"$log"
+    env GATEWAY_LISTEN_ADDRESS=127.0.0.1 GATEWAY_PORT=0 "$@" "$binary" --demo >"$log" 2>&1 &
+    gateway_pid=$!
+    for ((i = 0; i < 150; i++)); do
+        if [[ "$(cat "$log")" =~ listening\ on\ 127\.0\.0\.1:([0-9]+) ]]; then
+            gateway=http://127.0.0.1:${BASH_REMATCH[1]}
+            if curl -fsS --max-time 2 -o /dev/null "$gateway/healthz"; then
+                return 0
+            fi
+        fi
+        kill -0 "$gateway_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "ops_checks: the gateway did not become healthy:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# run NAME COMMAND...: one check whose own output is kept, indented, only when it fails.
+run() {
+    local name=$1
+    shift
+    if "$@" >"$tmp/out" 2>&1; then
+        pass "$name"
+    else
+        fail "$name"
+        sed 's/^/       /' "$tmp/out"
+    fi
+}
+
+run "dockerfile_check" "$here/dockerfile_check.sh"
+run "compose_check" "$here/compose_check.sh"
+
+start_gateway
+run "promtool_check on /metrics" "$here/promtool_check.sh" "$gateway"
+run "browser on another origin, CORS '*': allowed" \
+    "$here/browser_cors_test.sh" "$gateway" --expect allowed
+stop_gateway
+
+listed=$(free_port)
+start_gateway GATEWAY_CORS_ORIGINS="http://127.0.0.1:$listed"
+run "browser on a listed origin: allowed" \
+    "$here/browser_cors_test.sh" "$gateway" --expect allowed --page-port "$listed"
+run "browser on an origin not listed: blocked" \
+    "$here/browser_cors_test.sh" "$gateway" --expect blocked
+stop_gateway
+
+summary
