@@ -24,7 +24,8 @@ done
 [[ "$expect" =~ ^(allowed|blocked)$ && "$page_port" =~ ^[0-9]+$ ]] || usage
 for tool in python3 chromedriver curl "${CHROMIUM_BIN:-chromium}"; do
     if ! command -v "$tool" >/dev/null; then
-        echo "browser_cors_test: '$tool' not found (apt-get install -y chromium chromium-driver)" >&2
+        echo "browser_cors_test: '$tool' not found" \
+            "(apt-get install -y chromium chromium-driver)" >&2
         exit 2
     fi
 done

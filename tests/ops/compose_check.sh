@@ -30,7 +30,9 @@ config=$(cat "$tmp/config.yml")
 
 has_line() { grep -qxF -- "$1" <<<"$config"; }
 # The lines of a top-level key's block under the gateway service (4-space indent in the output).
-block() { awk -v key="    $1:" '$0 == key {on = 1; next} on && /^    [^ -]/ {on = 0} on' <<<"$config"; }
+block() {
+    awk -v key="    $1:" '$0 == key {on = 1; next} on && /^    [^ -]/ {on = 0} on' <<<"$config"
+}
 
 ports=$(block ports)
 check "the port is published: $(tr -s '\n ' ' ' <<<"$ports" | sed 's/^ //')" [ -n "$ports" ]
@@ -72,7 +74,8 @@ for var in "${contract_vars[@]}"; do
         undocumented+=("$var")
     fi
 done
-check ".env.example documents all ${#contract_vars[@]} variables (missing: ${undocumented[*]:-none})" \
+missing="missing: ${undocumented[*]:-none}"
+check ".env.example documents all ${#contract_vars[@]} variables ($missing)" \
     [ ${#undocumented[@]} -eq 0 ]
 
 # Credentials may only be empty or the placeholder change-me.

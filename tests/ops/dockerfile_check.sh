@@ -15,7 +15,9 @@ source "$(dirname "$0")/check_lib.sh"
 
 # One instruction per line: continuation lines joined, comments and blank lines dropped.
 instructions=$(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$dockerfile" |
-    awk '{ if (sub(/\\[[:space:]]*$/, "")) { line = line $0 " " } else { print line $0; line = "" } }')
+    awk '{
+        if (sub(/\\[[:space:]]*$/, "")) { line = line $0 " " } else { print line $0; line = "" }
+    }')
 stages=$(grep -ciE '^FROM[[:space:]]' <<<"$instructions" || true)
 # The instructions of the first (build) and last (runtime) stage.
 build=$(awk 'toupper($1) == "FROM" { n++ } n == 1' <<<"$instructions")
@@ -30,7 +32,8 @@ installs() {
 non_root() { [ -n "$1" ] && [[ ! "${1%%:*}" =~ ^(root|0)$ ]]; }
 
 check "multi-stage ($stages stages)" [ "$stages" -ge 2 ]
-check "build stage is FROM debian:bookworm" has "$build" '^FROM[[:space:]]+debian:bookworm([[:space:]]|$)'
+check "build stage is FROM debian:bookworm" \
+    has "$build" '^FROM[[:space:]]+debian:bookworm([[:space:]]|$)'
 check "build stage runs scripts/bootstrap.sh" has "$build" '^RUN .*(\./)?scripts/bootstrap\.sh'
 check "build stage runs scripts/build.sh build Release -DKORE_BUILD_TESTS=OFF" \
     has "$build" '^RUN .*(\./)?scripts/build\.sh build Release -DKORE_BUILD_TESTS=OFF'
