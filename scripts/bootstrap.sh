@@ -10,7 +10,7 @@ packages=(
 # Extra groups, asked for by the scripts that need them.
 for group in "$@"; do
   case "$group" in
-    ci) packages+=(prometheus docker-compose chromium clang libclang-rt-14-dev nodejs) ;;
+    ci) packages+=(prometheus docker-compose chromium chromium-driver python3 clang libclang-rt-14-dev) ;;
     bench) packages+=(nginx wrk libbenchmark-dev linux-perf procps) ;;
     *) echo "bootstrap.sh: unknown group '$group'" >&2; exit 2 ;;
   esac
