@@ -252,6 +252,7 @@ private:
             return fail("connect", ec, upstream_errc::connect_failed);
         }
         if (auto* tls = lease_.get().tls()) {
+            // The deadline armed before connecting still bounds the handshake.
             tls->async_handshake(
                 ssl::stream_base::client,
                 beast::bind_front_handler(&exchange::on_handshake, shared_from_this()));
@@ -280,6 +281,7 @@ private:
         parser_->body_limit(limit);
         parser_->skip(req_.method() == http::verb::head);
         auto& conn = lease_.get();
+        // Armed once for the write and the read that follows it: one deadline for the exchange.
         conn.tcp().expires_at(deadline_);
         conn.with_stream([this](auto& stream) {
             http::async_write(stream, req_,
