@@ -1,7 +1,9 @@
 #include "kore_gateway/auth/oauth_client.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 
 #include <nlohmann/json.hpp>

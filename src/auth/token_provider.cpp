@@ -1,5 +1,7 @@
 #include "kore_gateway/auth/token_provider.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace kore_gateway {
@@ -43,11 +45,7 @@ void token_provider::stop() {
 }
 
 void token_provider::async_get(token_callback done) {
-    std::shared_ptr<const token_snapshot> token;
-    {
-        std::lock_guard lock(published_mutex_);
-        token = published_token_;
-    }
+    auto token = load_token();
     if (token && is_usable(*token, clock_.now())) {
         done(token_errc::ok, std::move(token));
         return;
@@ -72,11 +70,7 @@ void token_provider::invalidate(const std::shared_ptr<const token_snapshot>& rej
 }
 
 bool token_provider::has_usable_token() const {
-    std::shared_ptr<const token_snapshot> token;
-    {
-        std::lock_guard lock(published_mutex_);
-        token = published_token_;
-    }
+    const auto token = load_token();
     return token && is_usable(*token, clock_.now());
 }
 
@@ -192,13 +186,19 @@ void token_provider::on_wakeup(error_code ec) {
         return;
     }
     if (ec) {
-        // The state machine decides from the time alone, so a failed wait only loses precision.
-        spdlog::warn("auth[{}]: renewal timer: {}", name_, ec.message());
+        // Re-arming a failing timer could spin; callers still start whatever fetch is due.
+        spdlog::error("auth[{}]: renewal timer failed: {}", name_, ec.message());
+        return;
     }
     if (state_.on_background_check(clock_.now())) {
         do_fetch();
     }
     schedule_wakeup();
+}
+
+std::shared_ptr<const token_snapshot> token_provider::load_token() const {
+    std::lock_guard lock(published_mutex_);
+    return published_token_;
 }
 
 void token_provider::publish() {

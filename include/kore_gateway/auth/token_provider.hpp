@@ -62,6 +62,7 @@ private:
     void schedule_wakeup();
     void on_wakeup(error_code ec);
     void publish();
+    std::shared_ptr<const token_snapshot> load_token() const;
     void notify_waiters(token_errc error, const std::shared_ptr<const token_snapshot>& token);
     void deliver(token_callback done, token_errc error,
                  std::shared_ptr<const token_snapshot> token);
