@@ -31,8 +31,8 @@ using token_callback = std::function<void(token_errc, std::shared_ptr<const toke
 class token_source {
 public:
     virtual ~token_source() = default;
-    // Calls done exactly once, from any thread, with a token that is not past its refresh_at, or with the
-    // reason none could be had.
+    // Calls done exactly once, from any thread, with a token that is not past its refresh_at, or
+    // with the reason none could be had.
     virtual void async_get(token_callback done) = 0;
     // The upstream answered 401 with this token: forget it so that the next async_get renews.
     virtual void invalidate(const std::shared_ptr<const token_snapshot>& rejected) = 0;
