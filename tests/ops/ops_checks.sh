@@ -11,11 +11,16 @@ if [ ! -x "$binary" ]; then
     echo "ops_checks: $binary not found; build it first (scripts/build.sh build Release)" >&2
     exit 2
 fi
+binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
+# The gateway reads config/gateway.json relative to the working directory.
+cd "$root"
 # shellcheck source-path=SCRIPTDIR source=check_lib.sh
 source "$here/check_lib.sh"
 
 tmp=$(mktemp -d)
 gateway_pid=""
+gateway_exit=""
+# Stops the gateway as an orchestrator would (SIGTERM) and records its exit status.
 stop_gateway() {
     local i
     [ -n "$gateway_pid" ] || return 0
@@ -26,7 +31,8 @@ stop_gateway() {
         sleep 0.1
     done
     kill -KILL "$gateway_pid" 2>/dev/null || true
-    wait "$gateway_pid" 2>/dev/null || true
+    gateway_exit=0
+    wait "$gateway_pid" 2>/dev/null || gateway_exit=$?
     gateway_pid=""
 }
 cleanup() {
@@ -84,6 +90,7 @@ run "promtool_check on /metrics" "$here/promtool_check.sh" "$gateway"
 run "browser on another origin, CORS '*': allowed" \
     "$here/browser_cors_test.sh" "$gateway" --expect allowed
 stop_gateway
+check "the gateway exits 0 on SIGTERM (exit status $gateway_exit)" [ "$gateway_exit" -eq 0 ]
 
 listed=$(free_port)
 start_gateway GATEWAY_CORS_ORIGINS="http://127.0.0.1:$listed"
