@@ -1,7 +1,5 @@
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -146,38 +144,6 @@ TEST(metrics_gateway, callbacks_feed_their_families) {
         has_line(text, R"(kore_gateway_upstream_connections_opened_total{upstream="catalog"} 1)"));
     entries = 5;
     EXPECT_TRUE(has_line(m.render(), "kore_gateway_cache_entries 5"));
-}
-
-// Not a check by itself: writes a populated exposition to $KORE_METRICS_SAMPLE so that
-// tests/ops/promtool_check.sh can run promtool over real output without a gateway.
-TEST(metrics_gateway, writes_sample_for_promtool) {
-    const char* path = std::getenv("KORE_METRICS_SAMPLE");
-    if (path == nullptr || *path == '\0') {
-        GTEST_SKIP() << "KORE_METRICS_SAMPLE not set";
-    }
-    gateway_metrics m;
-    for (unsigned status : {200u, 304u, 404u, 502u}) {
-        m.observe_request("catalog_products", status, 0.003);
-    }
-    m.observe_request("unmatched", 404, 0.0001);
-    m.observe_upstream("catalog", "ok", 0.12);
-    m.observe_upstream("catalog", "connection_reset", 0.3);
-    // A label value that needs every escape.
-    m.observe_upstream("odd \"name\" \\ with\nnewline", "timeout", 10);
-    m.cache_hit();
-    m.cache_miss();
-    m.cache_stale();
-    m.token_request("kore");
-    m.token_failure("kore");
-    m.connection_opened();
-    m.set_cache_entries([] { return 12.0; });
-    m.set_cache_bytes([] { return 34567.0; });
-    m.set_cache_evictions([] { return 1.0; });
-    m.set_upstream_connections_opened("catalog", [] { return 2.0; });
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << m.render();
-    out.close();
-    ASSERT_TRUE(out) << "could not write " << path;
 }
 
 } // namespace
