@@ -862,7 +862,7 @@ mock_reply fake_auth::answer_token_request(const recorded_request& req) {
         return json_reply(400, {{"error", "invalid_scope"}});
     }
     auto token = random_id() + random_id();
-    tokens_.insert(token);
+    tokens_.emplace(token, issue_record{std::chrono::steady_clock::now(), expires_in_});
     return json_reply(200, {{"access_token", token},
                             {"expires_in", expires_in_},
                             {"token_type", "Bearer"},
@@ -887,6 +887,12 @@ void fake_auth::set_delay(std::chrono::milliseconds delay) {
 bool fake_auth::is_valid(std::string_view token) const {
     std::lock_guard lock(mutex_);
     return tokens_.contains(token);
+}
+
+std::optional<fake_auth::issue_record> fake_auth::issued(std::string_view token) const {
+    std::lock_guard lock(mutex_);
+    const auto it = tokens_.find(token);
+    return it == tokens_.end() ? std::nullopt : std::optional(it->second);
 }
 
 void fake_auth::revoke_all() {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <future>
 #include <optional>
 #include <sstream>
-#include <stdexcept>
 #include <type_traits>
 
 namespace kore_gateway {
@@ -57,6 +57,15 @@ std::string endless_piece(fault what) {
         return lines;
     }
     return "400\r\n" + std::string(0x400, 'c') + "\r\n";
+}
+
+// A handler that throws or answers nonsense gets a 500 naming why, instead of ending the thread.
+mock_reply handler_failure(std::string why) {
+    mock_reply reply;
+    reply.status = 500;
+    reply.content_type = "text/plain";
+    reply.body = "mock handler failed: " + why;
+    return reply;
 }
 
 } // namespace
@@ -297,8 +306,6 @@ private:
             stream_.async_shutdown(
                 beast::bind_front_handler(&connection::on_shutdown, this->shared_from_this()));
         } else {
-            error_code ec;
-            stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
             close();
         }
     }
@@ -428,13 +435,14 @@ mock_reply mock_server::answer(recorded_request req) {
         handler = handler_;
     }
     try {
-        return (*handler)(req);
-    } catch (const std::exception& e) {
-        mock_reply reply;
-        reply.status = 500;
-        reply.content_type = "text/plain";
-        reply.body = std::string("mock handler threw: ") + e.what();
+        auto reply = (*handler)(req);
+        if (reply.status < 100 || reply.status > 999) {
+            return handler_failure("status " + std::to_string(reply.status) +
+                                   " is not an HTTP status");
+        }
         return reply;
+    } catch (const std::exception& e) {
+        return handler_failure(std::string("threw: ") + e.what());
     }
 }
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +54,13 @@ public:
 
     // Issued by this fake and not revoked since.
     bool is_valid(std::string_view token) const;
+    // When a token was issued and the expires_in it was given (the fake never expires tokens
+    // itself; tests compare with this). nullopt for a token not issued here or revoked since.
+    struct issue_record {
+        std::chrono::steady_clock::time_point issued_at;
+        std::int64_t expires_in;
+    };
+    std::optional<issue_record> issued(std::string_view token) const;
     void revoke_all();
     // POSTs to /connect/token, whatever their answer.
     std::size_t token_requests() const;
@@ -70,7 +77,7 @@ private:
     std::int64_t expires_in_ = 3600;
     failure failure_ = failure::none;
     std::chrono::milliseconds delay_{0};
-    std::set<std::string, std::less<>> tokens_;
+    std::map<std::string, issue_record, std::less<>> tokens_;
     std::size_t token_requests_ = 0;
     std::map<std::string, std::string> last_form_;
     mock_server server_; // last: its thread may call handle() as soon as it exists

@@ -50,8 +50,10 @@ struct mock_reply {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers; // extra headers
     fault what = fault::none;
-    std::chrono::milliseconds delay{0}; // the answer waits this long (on a timer)
-    bool close = false;                 // close the connection after answering
+    // How long the answer waits (none, delay) or the close waits (wrong_content_length); on a
+    // timer, the server's thread never sleeps.
+    std::chrono::milliseconds delay{0};
+    bool close = false; // close the connection after answering
 };
 
 // Called on the server's thread, one request at a time; state it keeps lives from call to call.

@@ -138,6 +138,15 @@ TEST(mock_server, a_throwing_handler_gives_500) {
     EXPECT_NE(res.body().find("broken test handler"), std::string::npos);
 }
 
+TEST(mock_server, a_status_beyond_http_gives_500) {
+    mock_server server([](const recorded_request&) {
+        mock_reply reply;
+        reply.status = 1000;
+        return reply;
+    });
+    EXPECT_EQ(fetch(server.base_url(), make_request(http::verb::get, "/")).result_int(), 500u);
+}
+
 TEST(mock_server, close_idle_connections_closes_waiting_keep_alive_connections) {
     mock_server server([](const recorded_request&) { return reply_with("ok"); });
     test_http_client client(server.port());
