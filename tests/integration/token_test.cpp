@@ -1,0 +1,394 @@
+// The gateway's OAuth2 tokens (CONTRACT.md section 5) as the fake auth server and APIs see them:
+// the form it posts, one request for many callers, renewal ahead of expiry, the 401 renew-once
+// path, backoff when the auth server fails, readiness, and secrets kept out of everything the
+// gateway shows.
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fwd_fakes.hpp"
+#include "support/gateway_with_fakes.hpp"
+#include "support/log_capture.hpp"
+#include "support/test_client.hpp"
+
+namespace kore_gateway::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
+const std::string kore_token_requests = R"(kore_gateway_token_requests_total{upstream="kore"})";
+
+bool is_ready(std::uint16_t port) {
+    return fetch(port, http::verb::get, "/readyz").result_int() == 200;
+}
+
+TEST(token, request_form_carries_the_configured_values_percent_encoded) {
+    fwd_options options;
+    options.credentials.client_id = "gateway client+1";
+    options.credentials.client_secret = "s&cr=t+%/ with space";
+    options.credentials.scope = "pss-api offline";
+    fwd_fakes fakes(make_test_pki(), options);
+    running_gateway gw(fakes.config(), fakes.ca_pem());
+
+    // The fake answers a token only for exactly these credentials.
+    const auto res = fetch(gw.port(), http::verb::get, deal_target);
+    ASSERT_EQ(res.result_int(), 200) << res.body();
+    const std::map<std::string, std::string> expected{{"grant_type", "client_credentials"},
+                                                      {"scope", "pss-api offline"},
+                                                      {"client_id", "gateway client+1"},
+                                                      {"client_secret", "s&cr=t+%/ with space"}};
+    EXPECT_EQ(fakes.auth().last_form(), expected);
+
+    const auto sent = fakes.auth().server().requests();
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].method, "POST");
+    EXPECT_EQ(sent[0].target, "/connect/token");
+    EXPECT_TRUE(sent[0].header("content-type").starts_with("application/x-www-form-urlencoded"))
+        << sent[0].header("content-type");
+    EXPECT_EQ(sent[0].body, "grant_type=client_credentials&scope=pss-api%20offline"
+                            "&client_id=gateway%20client%2B1"
+                            "&client_secret=s%26cr%3Dt%2B%25%2F%20with%20space");
+    EXPECT_EQ(sent[0].header("authorization"), ""); // credentials go in the body only
+}
+
+TEST(token, fifty_concurrent_first_requests_make_one_token_request) {
+    demo_upstreams up;
+    // The start-up token request is still in flight when the requests arrive.
+    up.auth().set_delay(500ms);
+    auto config = with_demo_upstreams(test_config(), up);
+    config.upstream_timeout = 8000ms; // fifty TLS handshakes on a loaded machine
+    running_gateway gw(config, up.ca_pem());
+
+    const auto responses = fetch_concurrently(gw.port(), 50, deal_target);
+    for (const auto& res : responses) {
+        EXPECT_EQ(res.result_int(), 200) << res.body();
+    }
+    EXPECT_EQ(up.auth().token_requests(), 1u);
+    const auto sent = up.kore().server().requests();
+    ASSERT_EQ(sent.size(), 50u);
+    std::set<std::string> tokens;
+    for (const auto& req : sent) {
+        tokens.insert(bearer_of(req));
+    }
+    EXPECT_EQ(tokens.size(), 1u);
+    EXPECT_TRUE(up.auth().is_valid(*tokens.begin()));
+}
+
+TEST(token, is_renewed_before_it_expires) {
+    demo_upstreams up;
+    up.auth().set_expires_in(2);
+    // Every token KORE sees must be one the auth server still holds and issued less than its
+    // lifetime ago (the fake itself never expires tokens).
+    std::mutex mutex;
+    std::vector<std::string> problems;
+    up.kore().server().set_handler([&](const recorded_request& req) {
+        const auto issued = up.auth().issued(bearer_of(req));
+        const auto now = std::chrono::steady_clock::now();
+        if (!issued) {
+            std::lock_guard lock(mutex);
+            problems.push_back("a token the auth server does not hold");
+        } else if (now - issued->issued_at >= std::chrono::seconds(issued->expires_in)) {
+            std::lock_guard lock(mutex);
+            problems.push_back("a token issued " +
+                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  now - issued->issued_at)
+                                                  .count()) +
+                               " ms ago");
+        }
+        return up.kore().handle(req);
+    });
+    running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
+
+    test_client client(gw.port());
+    std::size_t sent = 0;
+    std::size_t failed = 0;
+    // Steady traffic until the token was renewed twice (at 80% of 2 s, twice: about 3.2 s).
+    const bool renewed = eventually(
+        [&] {
+            ++sent;
+            failed += client.get(deal_target).result_int() == 200 ? 0 : 1;
+            return up.auth().token_requests() >= 3;
+        },
+        8s);
+    EXPECT_TRUE(renewed) << up.auth().token_requests() << " token requests";
+    EXPECT_EQ(failed, 0u);
+    EXPECT_GT(sent, 20u);
+    // Renewal came ahead of expiry: no request was refused and retried.
+    EXPECT_EQ(up.kore().server().request_count(), sent);
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(problems.empty()) << problems.size() << " stale tokens, first: " << problems[0];
+}
+
+TEST(token, revoked_token_is_renewed_once_and_the_request_retried) {
+    gateway_with_fakes gw;
+    test_client client(gw.port());
+    ASSERT_EQ(client.get(deal_target).result_int(), 200);
+    ASSERT_EQ(gw.auth().token_requests(), 1u);
+
+    gw.auth().revoke_all();
+    const auto res = client.get(deal_target);
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    EXPECT_EQ(gw.auth().token_requests(), 2u);
+
+    const auto sent = gw.kore().server().requests();
+    ASSERT_EQ(sent.size(), 3u); // the first request, the refused one, its retry
+    EXPECT_EQ(bearer_of(sent[1]), bearer_of(sent[0]));
+    EXPECT_NE(bearer_of(sent[2]), bearer_of(sent[1]));
+    EXPECT_TRUE(gw.auth().is_valid(bearer_of(sent[2])));
+    EXPECT_EQ(sent[2].header("x-request-id"), sent[1].header("x-request-id"));
+
+    // The renewed token serves what follows without another token request.
+    EXPECT_EQ(client.get(deal_target).result_int(), 200);
+    EXPECT_EQ(gw.auth().token_requests(), 2u);
+}
+
+TEST(token, many_requests_refused_with_one_revoked_token_cause_one_renewal) {
+    gateway_with_fakes gw([](gateway_config& config) { config.upstream_timeout = 8000ms; });
+    ASSERT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
+    gw.auth().revoke_all();
+    const auto responses = fetch_concurrently(gw.port(), 20, deal_target);
+    for (const auto& res : responses) {
+        EXPECT_EQ(res.result_int(), 200) << res.body();
+    }
+    EXPECT_EQ(gw.auth().token_requests(), 2u);
+}
+
+TEST(token, persistent_401_is_upstream_auth_failed_after_exactly_one_retry) {
+    gateway_with_fakes gw;
+    ASSERT_TRUE(eventually([&] { return is_ready(gw.port()); }));
+    gw.kore().server().set_handler([](const recorded_request&) {
+        mock_reply reply;
+        reply.status = 401;
+        reply.body = R"({"id":null,"error_id":"x","error":"unauthorized","message":"no",)"
+                     R"("link":null,"errors":[]})";
+        return reply;
+    });
+    const auto res = fetch(gw.port(), http::verb::get, deal_target);
+    EXPECT_TRUE(is_gateway_error(res, 502, "upstream_auth_failed"));
+    const auto sent = gw.kore().server().requests();
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_NE(bearer_of(sent[1]), bearer_of(sent[0])) << "the retry must carry a renewed token";
+    EXPECT_EQ(gw.auth().token_requests(), 2u);
+
+    // Once KORE accepts tokens again, the gateway serves again.
+    gw.kore().server().set_handler(answer_as(gw.kore()));
+    EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
+}
+
+// Client traffic for about two seconds against a failing auth server: every answer is
+// 502 upstream_auth_failed, /readyz says why, and token requests are retried with backoff.
+void expect_auth_failures_for_two_seconds(std::uint16_t port) {
+    test_client client(port);
+    std::size_t answers = 0;
+    keep_sending_for(2s, [&] {
+        const auto res = client.get(deal_target);
+        ++answers;
+        EXPECT_TRUE(is_gateway_error(res, 502, "upstream_auth_failed"));
+    });
+    EXPECT_GT(answers, 20u);
+    const auto ready = client.get("/readyz");
+    EXPECT_EQ(ready.result_int(), 503);
+    const std::string reason = body_json(ready).value("message", "");
+    EXPECT_NE(reason.find("kore"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("failed"), std::string::npos) << reason;
+}
+
+TEST(token, auth_server_answering_500_gives_upstream_auth_failed_with_backoff) {
+    demo_upstreams up;
+    up.auth().set_failure(fake_auth::failure::server_error);
+    running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
+    expect_auth_failures_for_two_seconds(gw.port());
+    // Backoff (0.5 s, 1 s, 2 s, ... shortened by jitter): a handful of attempts, not a loop.
+    EXPECT_GE(up.auth().token_requests(), 2u);
+    EXPECT_LE(up.auth().token_requests(), 5u);
+    EXPECT_EQ(up.kore().server().request_count(), 0u);
+
+    up.auth().set_failure(fake_auth::failure::none);
+    EXPECT_TRUE(eventually([&] { return is_ready(gw.port()); }, 8s));
+    EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
+}
+
+TEST(token, auth_server_down_gives_upstream_auth_failed_with_backoff) {
+    demo_upstreams up;
+    up.auth().server().stop(); // connections to it are refused
+    running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
+    expect_auth_failures_for_two_seconds(gw.port());
+    const auto metrics = fetch(gw.port(), http::verb::get, "/metrics").body();
+    const auto attempts = metric_value(metrics, kore_token_requests);
+    EXPECT_GE(attempts, 2);
+    EXPECT_LE(attempts, 5);
+    EXPECT_EQ(up.kore().server().request_count(), 0u);
+}
+
+TEST(token, auth_server_slower_than_the_timeout_is_upstream_auth_failed) {
+    demo_upstreams up;
+    up.auth().set_delay(2000ms);
+    auto config = with_demo_upstreams(test_config(), up);
+    config.upstream_timeout = 300ms;
+    running_gateway gw(config, up.ca_pem());
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 502,
+                                 "upstream_auth_failed"));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    EXPECT_EQ(up.kore().server().request_count(), 0u);
+}
+
+TEST(token, malformed_auth_answers_are_upstream_auth_failed_until_the_server_is_fixed) {
+    for (const auto failure :
+         {fake_auth::failure::malformed_json, fake_auth::failure::missing_access_token,
+          fake_auth::failure::html_error_page}) {
+        SCOPED_TRACE(static_cast<int>(failure));
+        demo_upstreams up;
+        up.auth().set_failure(failure);
+        running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
+        test_client client(gw.port());
+        EXPECT_TRUE(is_gateway_error(client.get(deal_target), 502, "upstream_auth_failed"));
+        EXPECT_EQ(client.get("/readyz").result_int(), 503);
+        EXPECT_GE(up.auth().token_requests(), 1u);
+
+        up.auth().set_failure(fake_auth::failure::none);
+        EXPECT_TRUE(eventually([&] { return client.get(deal_target).result_int() == 200; }));
+        EXPECT_EQ(client.get("/readyz").result_int(), 200);
+    }
+}
+
+TEST(token, readyz_is_503_with_a_reason_until_the_first_token_arrives) {
+    demo_upstreams up;
+    // The auth server holds the start-up token request until the test lets it answer.
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    up.auth().server().set_handler([&up, released](const recorded_request& req) {
+        released.wait_for(5s);
+        return up.auth().handle(req);
+    });
+    running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
+    ASSERT_TRUE(eventually([&] { return up.auth().server().request_count() == 1; }));
+
+    const auto waiting = fetch(gw.port(), http::verb::get, "/readyz");
+    release.set_value();
+    EXPECT_TRUE(is_gateway_error(waiting, 503, "not_ready"));
+    const std::string reason = body_json(waiting).value("message", "");
+    EXPECT_NE(reason.find("kore"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("no token yet"), std::string::npos) << reason;
+
+    ASSERT_TRUE(eventually([&] { return is_ready(gw.port()); }));
+    const auto ready = fetch(gw.port(), http::verb::get, "/readyz");
+    EXPECT_EQ(body_json(ready), nlohmann::json({{"status", "ready"}}));
+    EXPECT_EQ(up.auth().token_requests(), 1u);
+}
+
+TEST(token, catalog_with_its_own_credentials_gets_its_own_token) {
+    fwd_options options;
+    options.catalog_auth = fwd_options::catalog_token::own;
+    fwd_fakes fakes(make_test_pki(), options);
+    running_gateway gw(fakes.config(), fakes.ca_pem());
+    test_client client(gw.port());
+    ASSERT_EQ(client.get(deal_target).result_int(), 200);
+    ASSERT_EQ(client.get("/catalog/products").result_int(), 200);
+    ASSERT_TRUE(eventually([&] { return is_ready(gw.port()); }));
+
+    auto& catalog_auth = *fakes.catalog_auth();
+    EXPECT_EQ(fakes.auth().token_requests(), 1u);
+    EXPECT_EQ(catalog_auth.token_requests(), 1u);
+    const std::map<std::string, std::string> catalog_form{
+        {"grant_type", "client_credentials"},
+        {"scope", fakes.credentials().catalog_scope},
+        {"client_id", fakes.credentials().catalog_client_id},
+        {"client_secret", fakes.credentials().catalog_client_secret}};
+    EXPECT_EQ(catalog_auth.last_form(), catalog_form);
+
+    const auto kore_token = bearer_of(fakes.kore().server().requests().at(0));
+    const auto catalog_token = bearer_of(fakes.catalog().server().requests().at(0));
+    EXPECT_TRUE(fakes.auth().is_valid(kore_token));
+    EXPECT_FALSE(catalog_auth.is_valid(kore_token));
+    EXPECT_TRUE(catalog_auth.is_valid(catalog_token));
+    EXPECT_FALSE(fakes.auth().is_valid(catalog_token));
+    EXPECT_EQ(fakes.catalog().server().requests().at(0).header("x-api-key"),
+              fakes.credentials().catalog_api_key);
+}
+
+TEST(token, upstreams_sharing_a_credential_set_share_one_token) {
+    fwd_options options;
+    options.catalog_auth = fwd_options::catalog_token::shared_with_kore;
+    fwd_fakes fakes(make_test_pki(), options);
+    running_gateway gw(fakes.config(), fakes.ca_pem());
+    test_client client(gw.port());
+    ASSERT_EQ(client.get(deal_target).result_int(), 200);
+    ASSERT_EQ(client.get("/catalog/products").result_int(), 200);
+    EXPECT_EQ(fakes.auth().token_requests(), 1u);
+    const auto token = bearer_of(fakes.kore().server().requests().at(0));
+    EXPECT_TRUE(fakes.auth().is_valid(token));
+    EXPECT_EQ(bearer_of(fakes.catalog().server().requests().at(0)), token);
+}
+
+TEST(token, secrets_never_appear_in_logs_metrics_or_answers) {
+    log_capture logs;
+    fwd_options options;
+    options.catalog_auth = fwd_options::catalog_token::own;
+    fwd_fakes fakes(make_test_pki(), options);
+    auto gw = std::make_unique<running_gateway>(fakes.config(), fakes.ca_pem());
+    const auto product = std::string(sample_product_id);
+    const auto offer = std::string(sample_offer_id);
+
+    std::vector<test_response> seen;
+    test_client client(gw->port());
+    auto call = [&](http::verb method, const std::string& target, const std::string& body = {}) {
+        seen.push_back(client.request(method, target, {}, body));
+        return seen.back().result_int();
+    };
+    const auto get = http::verb::get;
+    EXPECT_EQ(call(get, deal_target), 200);
+    EXPECT_EQ(call(get, "/catalog/products"), 200);
+    EXPECT_EQ(call(get, "/catalog/products/" + product + "/offers?customerId=C1"), 200);
+    const auto price = "/catalog/products/" + product + "/offers/" + offer + "/price";
+    const std::string price_body = R"({"formData":[{"elementKey":"users","elementValue":3}]})";
+    EXPECT_EQ(call(http::verb::post, price, price_body), 200);
+    EXPECT_EQ(call(get, "/deals/no-such-deal"), 404);
+    // The 401 path: KORE's token is renewed.
+    fakes.auth().revoke_all();
+    EXPECT_EQ(call(get, deal_target), 200);
+    // A failed renewal: the catalog's token is refused and its auth server fails.
+    fakes.catalog_auth()->set_failure(fake_auth::failure::server_error);
+    fakes.catalog_auth()->revoke_all();
+    EXPECT_EQ(call(http::verb::post, price, price_body), 502);
+    EXPECT_EQ(call(get, "/readyz"), 503);
+    EXPECT_EQ(call(get, "/metrics"), 200);
+    EXPECT_EQ(call(get, "/healthz"), 200);
+    gw.reset(); // stopped: every log line is written
+
+    std::vector<std::string> secrets{
+        fakes.credentials().client_secret, fakes.credentials().catalog_client_secret,
+        fakes.credentials().kore_api_key, fakes.credentials().catalog_api_key};
+    for (auto* server : {&fakes.kore().server(), &fakes.catalog().server()}) {
+        for (const auto& req : server->requests()) {
+            if (!bearer_of(req).empty()) {
+                secrets.push_back(bearer_of(req));
+            }
+        }
+    }
+    EXPECT_GE(secrets.size(), 4u + 3u); // two KORE tokens and at least one catalog token
+
+    const auto text = logs.text();
+    EXPECT_NE(text.find("access GET /deals/"), std::string::npos) << "the capture saw no logs";
+    for (const auto& secret : secrets) {
+        SCOPED_TRACE(secret);
+        EXPECT_EQ(text.find(secret), std::string::npos) << "in the logs";
+        for (const auto& res : seen) {
+            EXPECT_EQ(res.body().find(secret), std::string::npos) << "in a body: " << res.body();
+            for (const auto& field : res) {
+                EXPECT_EQ(field.value().find(secret), std::string::npos)
+                    << "in header " << field.name_string();
+            }
+        }
+    }
+}
+
+} // namespace
+} // namespace kore_gateway::testing
