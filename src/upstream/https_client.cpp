@@ -81,6 +81,23 @@ public:
     const net::strand<net::any_io_executor>& strand() const { return strand_; }
     beast::flat_buffer& buffer() { return buffer_; }
 
+    // True when an idle connection can no longer carry a request: with no answer pending,
+    // anything readable (the peer's FIN or close_notify, stray bytes, an error) means the peer
+    // is done with it. Checked without waiting, on the connection's strand.
+    bool closed_by_peer() {
+        auto& socket = tcp().socket();
+        error_code ec;
+        socket.non_blocking(true, ec);
+        if (ec) {
+            return true;
+        }
+        char byte = 0;
+        socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+        error_code restore_ec;
+        socket.non_blocking(false, restore_ec);
+        return ec != net::error::would_block || restore_ec;
+    }
+
 private:
     net::strand<net::any_io_executor> strand_;
     stream_type stream_;
@@ -273,6 +290,12 @@ private:
             // The slot came too late; the connection itself is fine.
             lease_.give_back();
             return finish(upstream_errc::timeout);
+        }
+        if (reused_ && lease_.get().closed_by_peer()) {
+            // Closed while it sat idle: sending on it would fail, and a POST could not be retried.
+            spdlog::debug("upstream {}: pooled connection closed by the peer, opening a new one",
+                          client_->origin_name_);
+            return open();
         }
         const auto limit = client_->opts_.max_response_bytes;
         parser_.emplace();
