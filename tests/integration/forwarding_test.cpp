@@ -405,6 +405,40 @@ TEST(forwarding, requests_after_the_upstream_closed_the_idle_connection_succeed)
     EXPECT_EQ(gw.catalog().server().request_count(), 2u);
 }
 
+TEST(forwarding, upstream_answers_with_connection_close_are_not_reused) {
+    gateway_with_fakes gw;
+    gw.kore().server().set_handler([&gw](const recorded_request& req) {
+        auto reply = gw.kore().handle(req);
+        reply.close = true;
+        return reply;
+    });
+    test_client client(gw.port());
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(client.get("/deals/" + sample_deal).result_int(), 200);
+    }
+    EXPECT_EQ(gw.kore().server().accepted_connections(), 3u);
+}
+
+TEST(forwarding, client_leaving_during_the_upstream_exchange_frees_the_connection) {
+    gateway_with_fakes gw([](gateway_config& config) { config.upstream_pool_size = 1; });
+    gw.kore().server().set_handler([&gw, first = true](const recorded_request& req) mutable {
+        auto reply = gw.kore().handle(req);
+        reply.delay = first ? std::chrono::milliseconds(300) : std::chrono::milliseconds(0);
+        first = false;
+        return reply;
+    });
+    {
+        test_client leaving(gw.port());
+        leaving.send_raw("GET /deals/" + sample_deal + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        ASSERT_TRUE(eventually([&] { return gw.kore().server().request_count() == 1; }));
+    } // closed before the answer
+    // The only pooled connection comes back once the abandoned answer is in.
+    const auto res = fetch(gw.port(), http::verb::get, "/deals/" + sample_deal);
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    EXPECT_EQ(gw.kore().server().request_count(), 2u);
+    EXPECT_EQ(gw.kore().server().accepted_connections(), 1u);
+}
+
 TEST(forwarding, concurrent_requests_stay_within_the_pool_size) {
     gateway_with_fakes gw([](gateway_config& config) {
         config.upstream_pool_size = 4;

@@ -149,6 +149,31 @@ TEST(token, revoked_token_is_renewed_once_and_the_request_retried) {
     EXPECT_EQ(gw.auth().token_requests(), 2u);
 }
 
+TEST(token, price_post_refused_with_a_revoked_token_is_retried_with_the_same_body) {
+    fwd_options options;
+    options.catalog_auth = fwd_options::catalog_token::own;
+    fwd_fakes fakes(make_test_pki(), options);
+    running_gateway gw(fakes.config(), fakes.ca_pem());
+    ASSERT_TRUE(eventually([&] { return is_ready(gw.port()); }));
+    fakes.catalog_auth()->revoke_all();
+
+    const std::string body = R"({"formData":[{"elementKey":"users","elementValue":7}]})";
+    const auto target = "/catalog/products/" + std::string(sample_product_id) + "/offers/" +
+                        std::string(sample_offer_id) + "/price?customerId=C7";
+    const auto res = fetch(gw.port(), http::verb::post, target, {}, body);
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    const auto sent = fakes.catalog().server().requests();
+    ASSERT_EQ(sent.size(), 2u);
+    for (const auto& req : sent) {
+        EXPECT_EQ(req.method, "POST");
+        EXPECT_EQ(req.body, body);
+        EXPECT_EQ(req.header("content-type"), "application/json");
+    }
+    EXPECT_NE(bearer_of(sent[1]), bearer_of(sent[0]));
+    EXPECT_EQ(fakes.catalog_auth()->token_requests(), 2u);
+    EXPECT_EQ(fakes.auth().token_requests(), 1u); // KORE's token is another credential set
+}
+
 TEST(token, many_requests_refused_with_one_revoked_token_cause_one_renewal) {
     gateway_with_fakes gw([](gateway_config& config) { config.upstream_timeout = 8000ms; });
     ASSERT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);

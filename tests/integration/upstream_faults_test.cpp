@@ -4,12 +4,14 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 
 #include "kore_gateway/util/ids.hpp"
 #include "support/fwd_fakes.hpp"
@@ -106,6 +108,48 @@ TEST(upstream_faults, certificate_with_the_ip_address_is_accepted_for_an_ip_url)
     EXPECT_EQ(sent[0].header("host"), "127.0.0.1:" + std::to_string(fakes.kore().server().port()));
 }
 
+// The server names (SNI) a TLS server context was asked for, "" for a ClientHello without one.
+class sni_recorder {
+public:
+    explicit sni_recorder(ssl::context& ctx) {
+        ::SSL_CTX_set_tlsext_servername_callback(ctx.native_handle(), &sni_recorder::on_hello);
+        ::SSL_CTX_set_tlsext_servername_arg(ctx.native_handle(), this);
+    }
+    std::vector<std::string> names() const {
+        std::lock_guard lock(mutex_);
+        return names_;
+    }
+
+private:
+    static int on_hello(SSL* ssl, int*, void* arg) {
+        auto* self = static_cast<sni_recorder*>(arg);
+        const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        std::lock_guard lock(self->mutex_);
+        self->names_.emplace_back(name != nullptr ? name : "");
+        return SSL_TLSEXT_ERR_OK;
+    }
+
+    mutable std::mutex mutex_;
+    std::vector<std::string> names_;
+};
+
+TEST(upstream_faults, sni_names_the_upstream_host_and_is_left_out_for_an_ip_address) {
+    auto pki = make_test_pki();
+    fwd_options options;
+    options.kore_tls = make_server_tls_context(pki.server);
+    options.catalog_tls = make_server_tls_context(pki.server);
+    const sni_recorder kore_sni(*options.kore_tls);
+    const sni_recorder catalog_sni(*options.catalog_tls);
+    fwd_fakes fakes(pki, options);
+    auto config = fakes.config();
+    config.catalog->base_url.host = "127.0.0.1"; // RFC 6066: no IP literal in SNI
+    running_gateway gw(config, fakes.ca_pem());
+    EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
+    EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200);
+    EXPECT_EQ(kore_sni.names(), std::vector<std::string>{"localhost"});
+    EXPECT_EQ(catalog_sni.names(), std::vector<std::string>{""});
+}
+
 // A file removed when the test ends.
 class temp_file {
 public:
@@ -159,6 +203,44 @@ TEST(upstream_faults, connection_refused_is_upstream_unavailable) {
     const auto res = fetch(gw.port(), http::verb::get, deal_target);
     EXPECT_TRUE(is_gateway_error(res, 502, "upstream_unavailable"));
     EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200);
+}
+
+// Accepts TCP connections (in the kernel's backlog) and never says a word: a TLS handshake with
+// it never completes.
+class silent_listener {
+public:
+    silent_listener() : acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
+    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+private:
+    net::io_context ioc_;
+    tcp::acceptor acceptor_;
+};
+
+TEST(upstream_faults, tls_handshake_that_never_completes_is_504_and_a_token_failure_for_auth) {
+    const silent_listener kore;
+    const silent_listener auth;
+    {
+        gateway_with_fakes gw([&kore](gateway_config& config) {
+            config.upstream_timeout = 300ms;
+            config.kore->base_url.port = kore.port();
+        });
+        const auto started = std::chrono::steady_clock::now();
+        EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 504,
+                                     "upstream_timeout"));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    }
+    {
+        gateway_with_fakes gw([&auth](gateway_config& config) {
+            config.upstream_timeout = 300ms;
+            config.kore->auth->token_url.port = auth.port();
+        });
+        const auto started = std::chrono::steady_clock::now();
+        EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 502,
+                                     "upstream_auth_failed"));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+        EXPECT_EQ(gw.kore().server().request_count(), 0u);
+    }
 }
 
 TEST(upstream_faults, upstream_slower_than_the_timeout_is_504_in_bounded_time) {
