@@ -186,6 +186,8 @@ private:
             return do_write_raw("HTTP/1.1 200 OK\r\n");
         case fault::endless_chunked:
             return do_write_raw(header_bytes(chunked_start()));
+        case fault::raw:
+            return do_write_raw(reply_.body);
         }
     }
 
@@ -278,6 +280,8 @@ private:
         case fault::endless_headers:
         case fault::endless_chunked:
             return do_write_raw(endless_piece(reply_.what));
+        case fault::raw:
+            return reply_.close ? close() : do_read();
         default:
             return close();
         }

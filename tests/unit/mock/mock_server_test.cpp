@@ -380,6 +380,33 @@ TEST_F(mock_server_faults, stop_ends_an_endless_answer_nobody_reads) {
     EXPECT_LT(steady::now() - start, 1s);
 }
 
+TEST_F(mock_server_faults, raw_writes_the_bytes_given_and_keeps_the_connection) {
+    answer_with(faulty(fault::raw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                   "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+    send();
+    http::response_parser<http::string_body> parser;
+    ASSERT_FALSE(client_.read(parser));
+    EXPECT_TRUE(parser.chunked());
+    EXPECT_EQ(parser.get().body(), "abcde");
+
+    ASSERT_FALSE(client_.write(make_request(http::verb::get, "/again")));
+    test_response res;
+    ASSERT_FALSE(client_.read(res));
+    EXPECT_EQ(res.body(), "abcde");
+    EXPECT_EQ(server_.accepted_connections(), 1u);
+}
+
+TEST_F(mock_server_faults, raw_with_close_closes_after_the_bytes) {
+    auto reply = faulty(fault::raw, "HTTP/1.1 204 No Content\r\n\r\n");
+    reply.close = true;
+    answer_with(reply);
+    send();
+    test_response res;
+    ASSERT_FALSE(client_.read(res));
+    EXPECT_EQ(res.result_int(), 204u);
+    EXPECT_EQ(client_.read(res), http::error::end_of_stream);
+}
+
 TEST(mock_server_stop, is_idempotent_and_refuses_new_connections) {
     mock_server server([](const recorded_request&) { return reply_with("ok"); });
     server.stop();
