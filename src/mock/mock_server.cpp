@@ -362,12 +362,12 @@ std::string mock_server::base_url() const {
 
 std::vector<recorded_request> mock_server::requests() const {
     std::lock_guard lock(mutex_);
-    return requests_;
+    return {requests_.begin(), requests_.end()};
 }
 
 std::size_t mock_server::request_count() const {
     std::lock_guard lock(mutex_);
-    return requests_.size();
+    return request_count_;
 }
 
 void mock_server::close_idle_connections() {
@@ -436,6 +436,10 @@ mock_reply mock_server::answer(recorded_request req) {
     {
         std::lock_guard lock(mutex_);
         requests_.push_back(req);
+        ++request_count_;
+        if (requests_.size() > max_recorded_requests) {
+            requests_.pop_front();
+        }
         handler = handler_;
     }
     try {

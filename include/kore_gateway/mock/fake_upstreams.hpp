@@ -68,6 +68,7 @@ public:
     std::map<std::string, std::string> last_form() const;
 
 private:
+    // Called with mutex_ held.
     mock_reply answer_token_request(const recorded_request& req);
 
     const std::string client_id_;

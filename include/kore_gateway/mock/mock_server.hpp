@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -65,6 +66,8 @@ class mock_connection;
 
 class mock_server {
 public:
+    static constexpr std::size_t max_recorded_requests = 1000;
+
     // Listens on 127.0.0.1, an ephemeral port, at once; TLS when tls is given.
     explicit mock_server(mock_handler handler, std::shared_ptr<ssl::context> tls = nullptr);
     ~mock_server();
@@ -76,7 +79,10 @@ public:
     // "http://127.0.0.1:PORT".
     std::string base_url() const;
 
+    // The requests read, oldest first; only the last max_recorded_requests are kept, so that a
+    // long --demo run does not grow without bound.
     std::vector<recorded_request> requests() const;
+    // Every request read, including those no longer kept.
     std::size_t request_count() const;
     // Every accepted TCP connection, including those whose TLS handshake failed.
     std::size_t accepted_connections() const { return accepted_.load(); }
@@ -103,7 +109,8 @@ private:
     mutable std::mutex mutex_;
     // Shared, so that a handler with state (a mutable lambda) keeps it from call to call.
     std::shared_ptr<mock_handler> handler_;
-    std::vector<recorded_request> requests_;
+    std::deque<recorded_request> requests_;
+    std::size_t request_count_ = 0;
     std::atomic<std::size_t> accepted_{0};
     std::atomic<bool> stopped_{false};
     std::thread thread_;

@@ -65,6 +65,23 @@ TEST(mock_server, answers_and_records_a_plain_request) {
     EXPECT_EQ(server.accepted_connections(), 1u);
 }
 
+TEST(mock_server, keeps_only_the_last_requests_but_counts_all) {
+    mock_server server([](const recorded_request&) { return reply_with(""); });
+    test_http_client client(server.port());
+    ASSERT_FALSE(client.connect());
+    const std::size_t total = mock_server::max_recorded_requests + 2;
+    for (std::size_t i = 0; i < total; ++i) {
+        ASSERT_FALSE(client.write(make_request(http::verb::get, "/" + std::to_string(i))));
+        test_response res;
+        ASSERT_FALSE(client.read(res));
+    }
+    EXPECT_EQ(server.request_count(), total);
+    auto kept = server.requests();
+    ASSERT_EQ(kept.size(), mock_server::max_recorded_requests);
+    EXPECT_EQ(kept.front().target, "/2");
+    EXPECT_EQ(kept.back().target, "/" + std::to_string(total - 1));
+}
+
 TEST(mock_server, sends_status_content_type_and_extra_headers) {
     mock_server server([](const recorded_request&) {
         mock_reply reply;
