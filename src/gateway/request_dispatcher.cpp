@@ -155,7 +155,10 @@ void request_dispatcher::handle_upstream(const std::shared_ptr<exchange>& ex, re
     if (!problem.empty()) {
         return reply(error_outcome(errors::bad_request, problem));
     }
-    call.if_none_match = std::string(req[http::field::if_none_match]);
+    // Several If-None-Match lines mean one comma-separated list (RFC 9110 section 5.3).
+    for (auto [it, end] = req.equal_range(http::field::if_none_match); it != end; ++it) {
+        call.if_none_match += (call.if_none_match.empty() ? "" : ", ") + std::string(it->value());
+    }
     upstream_.handle(std::move(call), [this, ex](route_outcome outcome) {
         ex->done(finish(*ex, std::move(outcome)));
     });
