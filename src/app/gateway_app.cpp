@@ -84,6 +84,9 @@ void gateway_app::wait() {
         }
     }
     threads_.clear();
+    // Connections still open here outlived the drain bound: no thread runs their handlers any
+    // more, so close them from this one rather than leave clients waiting on them.
+    tracker_.abort_all();
 }
 
 } // namespace kore_gateway

@@ -42,8 +42,24 @@ void connection_tracker::release(const drainable* connection) {
     }
 }
 
+void connection_tracker::abort_all() {
+    for (const auto& connection : live_connections()) {
+        connection->abort();
+    }
+}
+
+std::vector<std::shared_ptr<drainable>> connection_tracker::live_connections() const {
+    std::vector<std::shared_ptr<drainable>> live;
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, weak] : connections_) {
+        if (auto connection = weak.lock()) {
+            live.push_back(std::move(connection));
+        }
+    }
+    return live;
+}
+
 void connection_tracker::drain(std::function<void()> on_empty) {
-    std::vector<std::shared_ptr<drainable>> open_connections;
     bool empty_now = false;
     {
         std::lock_guard lock(mutex_);
@@ -52,13 +68,8 @@ void connection_tracker::drain(std::function<void()> on_empty) {
         if (!empty_now) {
             on_empty_ = std::move(on_empty);
         }
-        for (const auto& [key, weak] : connections_) {
-            if (auto connection = weak.lock()) {
-                open_connections.push_back(std::move(connection));
-            }
-        }
     }
-    for (const auto& connection : open_connections) {
+    for (const auto& connection : live_connections()) {
         connection->drain();
     }
     if (empty_now && on_empty) {

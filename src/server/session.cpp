@@ -1,5 +1,7 @@
 #include "kore_gateway/server/session.hpp"
 
+#include <array>
+
 #include <spdlog/spdlog.h>
 
 namespace kore_gateway {
@@ -7,6 +9,28 @@ namespace {
 
 // Enough for any request line and headers in one read; the parser enforces the real limits.
 constexpr std::size_t first_read_size = 4096;
+
+// The status line and fields exactly as Beast's serializer writes them: fields in order, each
+// as "Name: value\r\n", then the empty line.
+void serialize_header(const response& res, std::string& out) {
+    const auto version = res.version();
+    const auto code = res.result_int();
+    out.assign("HTTP/1.1 200 ");
+    out[5] = static_cast<char>('0' + version / 10);
+    out[7] = static_cast<char>('0' + version % 10);
+    out[9] = static_cast<char>('0' + code / 100);
+    out[10] = static_cast<char>('0' + (code / 10) % 10);
+    out[11] = static_cast<char>('0' + code % 10);
+    out += res.reason();
+    out += "\r\n";
+    for (const auto& field : res) {
+        out += field.name_string();
+        out += ": ";
+        out += field.value();
+        out += "\r\n";
+    }
+    out += "\r\n";
+}
 
 bool is_quiet_close(const error_code& ec) {
     return ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
@@ -43,6 +67,10 @@ void session::drain() {
     });
 }
 
+void session::abort() {
+    do_close();
+}
+
 // Between requests the idle timeout applies; from the first byte on, the whole request must
 // arrive within the read timeout, so a client trickling bytes is cut off.
 void session::do_wait_for_request() {
@@ -73,6 +101,24 @@ void session::do_read_request() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    // A request already whole in the buffer (the usual case) is parsed here, with the same
+    // parser and limits: http::async_read would parse it too, then post its completion through
+    // the strand. Whatever is missing is read asynchronously as before.
+    error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+        const auto used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+            ec = {};
+            break;
+        }
+        if (ec || used == 0) {
+            break;
+        }
+    }
+    if (ec || parser_->is_done()) {
+        return on_read_request(ec, 0);
+    }
     stream_.expires_after(limits_.request_read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read_request, shared_from_this()));
@@ -87,8 +133,10 @@ void session::on_read_request(error_code ec, std::size_t) {
     const auto version = req.version();
     handler_.handle(std::move(req), context_, [self = shared_from_this(), version](response res) {
         res.version(version);
-        net::post(self->stream_.get_executor(),
-                  [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+        // A cache hit answers from within handle(), on this strand: write at once instead of
+        // queueing a copy of the response behind the strand. From another thread, this posts.
+        net::dispatch(self->stream_.get_executor(),
+                      [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
     });
 }
 
@@ -119,8 +167,17 @@ void session::do_write(response res) {
     res.prepare_payload();
     response_.emplace(std::move(res));
     stream_.expires_after(limits_.request_read_timeout);
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&session::on_write, shared_from_this(), close));
+    auto on_written = beast::bind_front_handler(&session::on_write, shared_from_this(), close);
+    if (response_->chunked()) {
+        return http::async_write(stream_, *response_, std::move(on_written));
+    }
+    // The header as one buffer and the shared body as another: one gather write, instead of
+    // Beast's serializer walking a buffer sequence of every field on each write attempt.
+    serialize_header(*response_, header_);
+    const auto& body = response_->body();
+    const std::array<net::const_buffer, 2> buffers{net::buffer(header_),
+                                                   body ? net::buffer(*body) : net::const_buffer()};
+    net::async_write(stream_, buffers, std::move(on_written));
 }
 
 void session::on_write(bool close, error_code ec, std::size_t) {

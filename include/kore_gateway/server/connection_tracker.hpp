@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 
@@ -19,6 +20,8 @@ public:
     virtual ~drainable() = default;
     // Finish the exchange in progress (if any), then close. Called from any thread.
     virtual void drain() = 0;
+    // Close at once, whatever is in progress. Called only once no I/O thread runs any more.
+    virtual void abort() = 0;
 };
 
 class connection_tracker {
@@ -37,9 +40,15 @@ public:
     // the last release, or right away) once none is left.
     void drain(std::function<void()> on_empty);
 
+    // Closes every connection still open: the hard second phase of a shutdown whose drain bound
+    // was reached. Call only after the I/O threads have stopped.
+    void abort_all();
+
     std::size_t open() const { return open_.load(std::memory_order_relaxed); }
 
 private:
+    std::vector<std::shared_ptr<drainable>> live_connections() const;
+
     const std::size_t max_;
     gateway_metrics& metrics_;
     std::atomic<std::size_t> open_{0};

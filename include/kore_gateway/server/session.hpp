@@ -27,6 +27,7 @@ public:
 
     void run();
     void drain() override;
+    void abort() override;
 
 private:
     void do_wait_for_request();
@@ -46,6 +47,7 @@ private:
     connection_tracker& tracker_;
     request_context context_;
     std::optional<response> response_; // kept alive while it is written
+    std::string header_;               // response_'s status line and fields, as written
     bool keep_alive_ = false;
     bool waiting_for_request_ = false; // between requests: a drain may close at once
     bool draining_ = false;
