@@ -1,0 +1,151 @@
+// The cache-hit path of GET /catalog/products, piece by piece and whole: route match, cache
+// lookup, the dispatcher's full handling (request id, CORS, access log, metrics) and the
+// serialisation of the response header a client receives. The cache is filled once from the
+// embedded demo Catalog (real TLS on loopback), so the entry is the one the gateway would hold.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "kore_gateway/app/demo_mode.hpp"
+#include "kore_gateway/cache/cache_key.hpp"
+#include "kore_gateway/cache/response_cache.hpp"
+#include "kore_gateway/gateway/proxy_routes.hpp"
+#include "kore_gateway/gateway/request_dispatcher.hpp"
+#include "kore_gateway/http/router.hpp"
+#include "kore_gateway/log/logging.hpp"
+#include "kore_gateway/mock/demo_upstreams.hpp"
+#include "kore_gateway/util/clock.hpp"
+
+namespace kg = kore_gateway;
+namespace http = kg::http;
+
+namespace {
+
+// A gateway without a listener: the dispatcher and upstream routes of the real composition, on
+// an io_context run by one thread, with the products entry already cached.
+struct hit_fixture {
+    kg::demo_upstreams demo;
+    kg::gateway_config config;
+    kg::gateway_metrics metrics;
+    boost::asio::io_context ioc;
+    std::unique_ptr<kg::proxy_routes> upstreams;
+    std::unique_ptr<kg::request_dispatcher> dispatcher;
+    kg::request_context ctx{"127.0.0.1", std::chrono::steady_clock::now()};
+
+    hit_fixture() {
+        // warn: the access log is off, as in the load benchmark (bench/run.sh).
+        kg::setup_logging("warn");
+        config = kg::with_demo_upstreams(kg::gateway_config{}, demo);
+        upstreams = std::make_unique<kg::proxy_routes>(config, ioc.get_executor(), metrics,
+                                                       kg::steady_clock::instance(), demo.ca_pem());
+        dispatcher = std::make_unique<kg::request_dispatcher>(config, *upstreams, metrics,
+                                                              kg::steady_clock::instance());
+        // First request: a miss that fills the cache over TLS.
+        std::atomic<bool> done{false};
+        kg::response first;
+        dispatcher->handle(products_request(), ctx, [&](kg::response res) {
+            first = std::move(res);
+            done = true;
+        });
+        auto guard = boost::asio::make_work_guard(ioc);
+        std::thread runner([this] { ioc.run(); });
+        for (int i = 0; i < 1000 && !done; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        guard.reset();
+        upstreams->stop();
+        ioc.stop();
+        runner.join();
+        if (!done || first.result() != http::status::ok) {
+            throw std::runtime_error("could not fill the cache from the demo catalog");
+        }
+    }
+
+    static kg::request products_request() {
+        kg::request req{http::verb::get, "/catalog/products", 11};
+        req.set(http::field::host, "127.0.0.1:8080");
+        req.set(http::field::user_agent, "wrk");
+        req.keep_alive(true);
+        return req;
+    }
+};
+
+hit_fixture& fixture() {
+    static hit_fixture f;
+    return f;
+}
+
+void BM_route_match(benchmark::State& state) {
+    const kg::router r(kg::gateway_routes());
+    for (auto _ : state) {
+        auto m = r.match(http::verb::get, "/catalog/products");
+        benchmark::DoNotOptimize(m);
+    }
+}
+BENCHMARK(BM_route_match);
+
+void BM_cache_find(benchmark::State& state) {
+    kg::response_cache cache(64 << 20, kg::steady_clock::instance());
+    auto entry = std::make_shared<kg::cached_response>();
+    entry->content_type = "application/json";
+    entry->body = kg::make_body(std::string(30000, 'x'));
+    entry->etag = "\"0123456789abcdef\"";
+    entry->stored_at = kg::steady_clock::instance().now();
+    entry->expires_at = entry->stored_at + std::chrono::hours(1);
+    entry->stale_until = entry->expires_at;
+    cache.insert(kg::make_cache_key("catalog", "GET", "/api/v1/products", ""), entry);
+    for (auto _ : state) {
+        // The key is built per request on the real path too.
+        const auto key = kg::make_cache_key("catalog", "GET", "/api/v1/products", "");
+        auto hit = cache.find(key);
+        benchmark::DoNotOptimize(hit);
+    }
+}
+BENCHMARK(BM_cache_find);
+BENCHMARK(BM_cache_find)->Threads(2);
+
+// request_dispatcher::handle on a hit completes synchronously: the whole handler-side cost.
+void BM_dispatch_hit(benchmark::State& state) {
+    auto& f = fixture();
+    for (auto _ : state) {
+        kg::response out;
+        f.dispatcher->handle(hit_fixture::products_request(), f.ctx,
+                             [&out](kg::response res) { out = std::move(res); });
+        benchmark::DoNotOptimize(out);
+    }
+}
+BENCHMARK(BM_dispatch_hit);
+BENCHMARK(BM_dispatch_hit)->Threads(2);
+
+// As above, plus what the session does before writing: prepare_payload and serialising the
+// header (the body is a shared buffer, written as is).
+void BM_dispatch_hit_serialize(benchmark::State& state) {
+    auto& f = fixture();
+    std::size_t header_bytes = 0;
+    for (auto _ : state) {
+        kg::response out;
+        f.dispatcher->handle(hit_fixture::products_request(), f.ctx,
+                             [&out](kg::response res) { out = std::move(res); });
+        out.keep_alive(true);
+        out.prepare_payload();
+        http::response_serializer<kg::shared_body> sr(out);
+        sr.split(true);
+        boost::system::error_code ec;
+        sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+            header_bytes = boost::asio::buffer_size(buffers);
+            sr.consume(header_bytes);
+        });
+        benchmark::DoNotOptimize(header_bytes);
+    }
+    state.counters["header_bytes"] = static_cast<double>(header_bytes);
+}
+BENCHMARK(BM_dispatch_hit_serialize);
+
+} // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Writes the origin's answers into DIR: products.json (~30 KB, shaped like the Catalog API's
+# GET /api/v1/products) and deal.json (~600 B, shaped like KORE's premium deal summary).
+# Deterministic: the same bytes on every machine. Usage: bench/make_data.sh DIR
+set -euo pipefail
+dir=${1:?usage: make_data.sh DIR}
+mkdir -p "$dir"
+
+# A UUID-shaped id from a counter (Knuth's multiplicative hash), so no randomness is involved.
+uuid() {
+    local a=$(( ($1 * 2654435761 + 7) & 0xffffffff )) b=$(( ($1 * 40503 + 11) & 0xffff ))
+    local c=$(( ($1 * 9973 + 13) & 0xffff )) d=$(( ($1 * 65497 + 17) & 0xffff ))
+    local e=$(( ($1 * 2246822519 + 19) & 0xffffffffffff ))
+    printf '%08x-%04x-%04x-%04x-%012x' "$a" "$b" "$c" "$d" "$e"
+}
+
+categories=("Connectivity" "IoT SIM Plans" "Device Management" "Security" "Analytics"
+            "Location Services" "Private Networks" "eSIM Profiles" "Support Plans"
+            "Professional Services" "Hardware" "Satellite")
+vendors=("KORE Wireless" "Telit" "Sierra Wireless" "Quectel" "u-blox" "Thales")
+{
+    printf '['
+    n=0
+    for ci in "${!categories[@]}"; do
+        [ "$ci" -gt 0 ] && printf ','
+        printf '\n  {\n    "categoryId": "%s",\n    "categoryName": "%s",\n    "products": [' \
+            "$(uuid $((1000 + ci)))" "${categories[$ci]}"
+        for pi in 0 1 2 3 4 5 6; do
+            n=$((n + 1))
+            v=$(( (ci + pi) % ${#vendors[@]} ))
+            [ "$pi" -gt 0 ] && printf ','
+            printf '\n      {\n        "productId": "%s",\n        "productName": "%s %02d",\n' \
+                "$(uuid $n)" "${categories[$ci]}" "$((pi + 1))"
+            printf '        "productDescription": "%s plan %d for fleets of connected devices, billed monthly.",\n' \
+                "${categories[$ci]}" "$n"
+            printf '        "productVendorName": "%s",\n        "productVendorId": "%s"\n      }' \
+                "${vendors[$v]}" "$(uuid $((500 + v)))"
+        done
+        printf '\n    ]\n  }'
+    done
+    printf '\n]\n'
+} > "$dir/products.json"
+
+cat > "$dir/deal.json" <<'JSON'
+[
+  {
+    "premium_deal_id": "1234abcd-1234-abcd-123456789abc",
+    "premium_deal_#": "5555",
+    "account_id": "abcd1234-abcd-1234-abcdefghi123-",
+    "account_name": "Try Now Do Ltd",
+    "total_seats": 8,
+    "event_name": "Springfield vs. Shelbyville 1/30/21",
+    "event_id": "12345678-1234-1234-abcdefghijkl",
+    "section_name": "Premium 102",
+    "premium_deal_contracted_on": null,
+    "premium_deal_total": 25000.000000,
+    "location_total": 12500.000000,
+    "location_id": "abcdefgh-abcd-abcd-123456789000",
+    "experience_bank": 0.000000,
+    "f&b_package": 0.000000,
+    "license_fee": 12500.000000,
+    "rental_fee": 0.000000,
+    "sro": 0.000000,
+    "tao_spend": 0.000000
+  }
+]
+JSON
