@@ -57,15 +57,16 @@ std::optional<std::string> form_decode(std::string_view text) {
 std::optional<std::map<std::string, std::string>> parse_form(std::string_view text) {
     std::map<std::string, std::string> fields;
     while (!text.empty()) {
-        const auto end = std::min(text.find('&'), text.size());
-        const auto pair = text.substr(0, end);
-        text.remove_prefix(std::min(end + 1, text.size()));
+        const auto amp = text.find('&');
+        const auto pair = text.substr(0, amp);
+        text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
         if (pair.empty()) {
             continue;
         }
-        const auto eq = std::min(pair.find('='), pair.size());
+        const auto eq = pair.find('=');
         auto name = form_decode(pair.substr(0, eq));
-        auto value = form_decode(pair.substr(std::min(eq + 1, pair.size())));
+        auto value =
+            form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
         if (!name || !value) {
             return std::nullopt;
         }
