@@ -1,7 +1,6 @@
 // What the real gateway sends upstream (CONTRACT.md sections 3 and 4), checked on what the fake
 // upstreams recorded over real TLS: the headers, built from scratch; the paths and queries of
 // every route; requests refused before anything is sent; upstream answers passed through.
-#include <cstdio>
 #include <future>
 #include <set>
 #include <string>
@@ -9,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
 
 #include "support/fwd_fakes.hpp"
 #include "support/gateway_with_fakes.hpp"
@@ -138,11 +138,7 @@ TEST(forwarding, chunked_price_body_goes_upstream_whole_with_a_content_length) {
     gateway_with_fakes gw;
     test_client client(gw.port());
     const auto half = price_body.size() / 2;
-    auto hex = [](std::size_t n) {
-        char text[16];
-        std::snprintf(text, sizeof text, "%zx", n);
-        return std::string(text);
-    };
+    auto hex = [](std::size_t n) { return fmt::format("{:x}", n); };
     client.send_raw("POST " + price_target("?customerId=C-42") +
                     " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     "Transfer-Encoding: chunked\r\nCookie: session=client-cookie\r\n\r\n" +

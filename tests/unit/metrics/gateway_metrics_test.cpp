@@ -44,8 +44,7 @@ TEST(metrics_gateway, renders_every_family) {
                              "kore_gateway_cache_bytes 0", "kore_gateway_open_connections 0"}) {
         EXPECT_TRUE(has_line(text, zero)) << zero;
     }
-    EXPECT_TRUE(has_line(text, std::string("kore_gateway_build_info{version=\"") +
-                                   KORE_GATEWAY_VERSION + "\"} 1"));
+    EXPECT_TRUE(has_line(text, "kore_gateway_build_info{version=\"" KORE_GATEWAY_VERSION "\"} 1"));
 }
 
 TEST(metrics_gateway, status_class) {
