@@ -6,11 +6,12 @@ namespace kore_gateway {
 
 std::string error_body(const error_kind& kind, std::string_view message,
                        std::string_view error_id) {
-    const nlohmann::json body{{"id", nullptr},      {"error_id", error_id},
-                              {"error", kind.code}, {"message", message},
-                              {"link", nullptr},    {"errors", nlohmann::json::array()}};
+    // Ordered as in KORE's own error answers.
+    const nlohmann::ordered_json body{
+        {"id", nullptr},      {"error_id", error_id}, {"error", kind.code},
+        {"message", message}, {"link", nullptr},      {"errors", nlohmann::ordered_json::array()}};
     // Replacement instead of an exception: a message quoting client bytes may be invalid UTF-8.
-    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 response make_error_response(const error_kind& kind, std::string_view message,

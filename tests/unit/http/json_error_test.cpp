@@ -18,6 +18,12 @@ TEST(json_error, has_the_kore_error_shape) {
         "message":"customerId is required","link":null,"errors":[]})"));
 }
 
+TEST(json_error, fields_come_in_kores_order) {
+    EXPECT_EQ(error_body(errors::not_found, "no such endpoint", "e1"),
+              R"({"id":null,"error_id":"e1","error":"not_found","message":"no such endpoint",)"
+              R"("link":null,"errors":[]})");
+}
+
 TEST(json_error, every_kind_of_the_contract_table) {
     const std::vector<std::pair<error_kind, unsigned>> table{
         {errors::bad_request, 400},
