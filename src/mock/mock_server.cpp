@@ -386,6 +386,19 @@ void mock_server::close_idle_connections() {
     done.get_future().wait();
 }
 
+std::size_t mock_server::open_connections() {
+    if (stopped_) {
+        return 0;
+    }
+    std::promise<std::size_t> count;
+    net::post(ioc_, [this, &count] {
+        count.set_value(static_cast<std::size_t>(std::count_if(
+            connections_.begin(), connections_.end(),
+            [](const std::weak_ptr<mock_connection>& weak) { return !weak.expired(); })));
+    });
+    return count.get_future().get();
+}
+
 void mock_server::set_handler(mock_handler handler) {
     std::lock_guard lock(mutex_);
     handler_ = std::make_shared<mock_handler>(std::move(handler));

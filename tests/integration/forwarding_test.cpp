@@ -392,8 +392,13 @@ TEST(forwarding, requests_after_the_upstream_closed_the_idle_connection_succeed)
     ASSERT_EQ(client.request(http::verb::post, price_target(), {}, price_body).result_int(), 200);
     // Servers close keep-alive connections that sat idle; the gateway must notice, whatever the
     // method (a POST must not be sent twice, so it must not be sent on a dead connection).
-    gw.kore().server().close_idle_connections();
-    gw.catalog().server().close_idle_connections();
+    for (auto* upstream : {&gw.kore().server(), &gw.catalog().server()}) {
+        // An answer still on its way out is closed right after it: wait until it really is.
+        ASSERT_TRUE(eventually([upstream] {
+            upstream->close_idle_connections();
+            return upstream->open_connections() == 0;
+        }));
+    }
     EXPECT_EQ(client.get("/deals/" + sample_deal).result_int(), 200);
     const auto res = client.request(http::verb::post, price_target(), {}, price_body);
     EXPECT_EQ(res.result_int(), 200) << res.body();

@@ -90,6 +90,8 @@ public:
     // Closes, before returning, the connections that wait for their next request; one whose
     // answer is being written closes as soon as it is written. Never call it from a handler.
     void close_idle_connections();
+    // Connections not yet closed and gone, counted on the server's thread.
+    std::size_t open_connections();
     void set_handler(mock_handler handler);
     // Closes every connection and joins the thread; idempotent. Never call it from a handler.
     void stop();

@@ -471,7 +471,10 @@ TEST_F(https_client_test, a_connection_with_bytes_past_the_answer_is_not_reused)
 TEST_F(https_client_test, a_get_on_a_connection_closed_while_idle_is_retried_on_a_fresh_one) {
     auto client = make_client(server_.base_url());
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
-    server_.close_idle_connections();
+    ASSERT_TRUE(eventually([&] {
+        server_.close_idle_connections();
+        return server_.open_connections() == 0;
+    }));
 
     const auto r = get(*client, "/again");
     ASSERT_EQ(r.error, upstream_errc::ok) << to_string(r.error);
@@ -485,7 +488,12 @@ TEST_F(https_client_test, a_get_on_a_connection_closed_while_idle_is_retried_on_
 TEST_F(https_client_test, a_post_after_the_upstream_closed_the_idle_connection_goes_out_once) {
     auto client = make_client(server_.base_url());
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
-    server_.close_idle_connections();
+    // The answer may still be on its way out when close_idle_connections runs: wait until the
+    // upstream has really closed, as a pooled connection closed while idle would be.
+    ASSERT_TRUE(eventually([&] {
+        server_.close_idle_connections();
+        return server_.open_connections() == 0;
+    }));
 
     EXPECT_EQ(call(*client, make_request(http::verb::post, "/price", "{}")).error,
               upstream_errc::ok);
