@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -271,6 +272,11 @@ struct auth_fault_case {
     std::function<void(fake_auth&)> spoil;
 };
 
+// gtest prints a parameter into the test's name as ctest lists it: the name, not its bytes.
+void PrintTo(const auth_fault_case& c, std::ostream* os) {
+    *os << c.name;
+}
+
 class auth_fault : public ::testing::TestWithParam<auth_fault_case> {};
 
 TEST_P(auth_fault, is_upstream_auth_failed_and_recovers_once_the_auth_server_does) {
@@ -330,6 +336,10 @@ struct odd_lifetime_case {
     std::string name;
     nlohmann::json expires_in;
 };
+
+void PrintTo(const odd_lifetime_case& c, std::ostream* os) {
+    *os << c.name;
+}
 
 class odd_token_lifetime : public ::testing::TestWithParam<odd_lifetime_case> {};
 
