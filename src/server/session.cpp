@@ -46,6 +46,8 @@ session::session(tcp::socket&& socket, request_handler& handler, const session_l
     error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     context_.client_ip = ec ? "unknown" : remote.address().to_string();
+    // do_write writes in place first: the socket must say would_block rather than wait.
+    stream_.socket().non_blocking(true, ec);
 }
 
 session::~session() {
@@ -166,10 +168,11 @@ void session::do_write(response res) {
     res.keep_alive(!close);
     res.prepare_payload();
     response_.emplace(std::move(res));
-    stream_.expires_after(limits_.request_read_timeout);
-    auto on_written = beast::bind_front_handler(&session::on_write, shared_from_this(), close);
     if (response_->chunked()) {
-        return http::async_write(stream_, *response_, std::move(on_written));
+        stream_.expires_after(limits_.request_read_timeout);
+        return http::async_write(
+            stream_, *response_,
+            beast::bind_front_handler(&session::on_write, shared_from_this(), close));
     }
     // The header as one buffer and the shared body as another: one gather write, instead of
     // Beast's serializer walking a buffer sequence of every field on each write attempt.
@@ -177,7 +180,26 @@ void session::do_write(response res) {
     const auto& body = response_->body();
     const std::array<net::const_buffer, 2> buffers{net::buffer(header_),
                                                    body ? net::buffer(*body) : net::const_buffer()};
-    net::async_write(stream_, buffers, std::move(on_written));
+    // Most answers fit in the socket's send buffer: written here at once, they need neither a
+    // deadline timer nor a trip through the scheduler. Whatever does not fit is written
+    // asynchronously under the write deadline, as before.
+    error_code ec;
+    const auto written = net::write(stream_.socket(), buffers, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+        beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
+        rest.consume(written);
+        stream_.expires_after(limits_.request_read_timeout);
+        return net::async_write(
+            stream_, rest,
+            beast::bind_front_handler(&session::on_write, shared_from_this(), close));
+    }
+    if (buffer_.size() > 0) {
+        // A pipelined request is already here: go on from the strand instead of recursing.
+        return net::post(
+            stream_.get_executor(),
+            beast::bind_front_handler(&session::on_write, shared_from_this(), close, ec, written));
+    }
+    on_write(close, ec, written);
 }
 
 void session::on_write(bool close, error_code ec, std::size_t) {
