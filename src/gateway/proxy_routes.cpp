@@ -102,9 +102,13 @@ proxy_routes::make_upstream(const std::optional<upstream_config>& config) {
         target.tokens = provider_for(*config->auth, config->name);
     }
     target.forward = std::make_unique<forwarder>(*config, target.client, target.tokens, metrics_);
-    metrics_.set_upstream_connections_opened(config->name, [client = target.client] {
-        return static_cast<double>(client->snapshot().connections_opened);
-    });
+    // Weak: the metrics outlive the io_context, and a client must not (its sockets and timers
+    // belong to that io_context).
+    metrics_.set_upstream_connections_opened(
+        config->name, [weak_client = std::weak_ptr<https_client>(target.client)] {
+            const auto client = weak_client.lock();
+            return client ? static_cast<double>(client->snapshot().connections_opened) : 0.0;
+        });
     return target;
 }
 
