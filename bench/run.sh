@@ -108,11 +108,16 @@ tmp=$(mktemp -d /tmp/kore-bench.XXXXXX)
 chmod 755 "$tmp"
 mkdir -p "$tmp/pki" "$tmp/data" "$tmp/origin-temp" "$tmp/proxy-temp" "$tmp/proxy-cache" "$tmp/wrk"
 
-# Free loopback ports, chosen by the kernel.
+# Free loopback ports below the kernel's ephemeral range (so that no client socket holds one),
+# not listened on and not in use in any state.
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
     local p
     for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % (ephemeral_low - 10000)))
+        if command -v ss >/dev/null && [ -n "$(ss -Htan "( sport = :$p or dport = :$p )")" ]; then
+            continue
+        fi
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return
