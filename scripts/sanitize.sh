@@ -13,12 +13,17 @@ case "$what" in asan | tsan | all) ;; *) echo "usage: $0 [asan|tsan|all]" >&2; e
 # suite is dominated by I/O waits, not by the slower code.
 jobs=${KORE_JOBS:-2}
 timings=()
-step() { # name, then the command; runs it and records how long it took
-    local name=$1 start=$SECONDS
+failed=()
+# name, then the command: runs it and records how long it took. A failure is recorded and the
+# script goes on, so that one CI run shows the findings of both sanitizers.
+step() {
+    local name=$1 start=$SECONDS status=0
     shift
     echo "== sanitize.sh: $name"
-    "$@"
-    timings+=("$name: $((SECONDS - start)) s")
+    "$@" || status=$?
+    timings+=("$name: $((SECONDS - start)) s$([ $status -eq 0 ] || echo ", FAILED ($status)")")
+    [ $status -eq 0 ] || failed+=("$name")
+    return 0
 }
 
 # The concurrency suites: the token provider (single flight), the coalescer and the response
@@ -53,3 +58,7 @@ fi
 
 echo "== sanitize.sh: timings"
 printf '  %s\n' "${timings[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "sanitize.sh: FAILED: ${failed[*]}" >&2
+    exit 1
+fi
