@@ -496,6 +496,10 @@ gateway_config load(const std::string& json_text, const std::string& origin,
         document = json::parse(json_text);
     } catch (const json::parse_error& e) {
         throw config_error(origin + " is not valid JSON: " + parse_message(e));
+    } catch (const json::out_of_range&) {
+        // A number literal beyond a double (1e999): the parser throws this, not a parse_error.
+        // Its message quotes the literal, so it is not repeated.
+        throw config_error(origin + " is not valid JSON: a number is out of range");
     }
     if (!document.is_object()) {
         throw config_error(origin + " must hold a JSON object");
