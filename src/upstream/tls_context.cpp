@@ -19,6 +19,21 @@ error_code last_ssl_error() {
     return {static_cast<int>(err), net::error::get_ssl_category()};
 }
 
+// OpenSSL fills a certificate's extension cache (key identifiers, CA flag, ...) the first time
+// a chain is verified against it. Two I/O threads verifying their first handshakes at once would
+// then have one thread filling the trusted certificate's cache while the other reads it (a race
+// ThreadSanitizer reports in OpenSSL 3.0). Filling it here, once, before the context is shared,
+// leaves the trusted certificates read-only from then on. (The system bundle file is loaded here
+// too; only a certificate OpenSSL later pulls in from the hashed CA directory is not covered.)
+void fill_extension_caches(SSL_CTX* ctx) {
+    STACK_OF(X509_OBJECT)* objects = ::X509_STORE_get0_objects(::SSL_CTX_get_cert_store(ctx));
+    for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+        if (X509* cert = ::X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i))) {
+            ::X509_check_purpose(cert, -1, 0);
+        }
+    }
+}
+
 } // namespace
 
 std::shared_ptr<ssl::context> make_client_tls_context(const std::string& ca_file,
@@ -45,6 +60,7 @@ std::shared_ptr<ssl::context> make_client_tls_context(const std::string& ca_file
             throw std::runtime_error("cannot load the extra CA certificates: " + ec.message());
         }
     }
+    fill_extension_caches(ctx->native_handle());
     return ctx;
 }
 

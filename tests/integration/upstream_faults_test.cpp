@@ -221,10 +221,15 @@ TEST(upstream_faults, tls_handshake_that_never_completes_is_504_and_a_token_fail
     const silent_listener kore;
     const silent_listener auth;
     {
+        // The timeout also bounds the start-up token request to the (answering) auth server;
+        // 1 s leaves a slow sanitizer build room for that handshake, and the request waits until
+        // the token is there, so the only thing that can time out is the KORE handshake.
         gateway_with_fakes gw([&kore](gateway_config& config) {
-            config.upstream_timeout = 300ms;
+            config.upstream_timeout = 1s;
             config.kore->base_url.port = kore.port();
         });
+        ASSERT_TRUE(eventually(
+            [&gw] { return fetch(gw.port(), http::verb::get, "/readyz").result_int() == 200; }));
         const auto started = std::chrono::steady_clock::now();
         EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 504,
                                      "upstream_timeout"));
