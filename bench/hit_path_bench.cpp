@@ -41,8 +41,9 @@ struct hit_fixture {
         // warn: the access log is off, as in the load benchmark (bench/run.sh).
         kg::setup_logging("warn");
         config = kg::with_demo_upstreams(kg::gateway_config{}, demo);
-        upstreams = std::make_unique<kg::proxy_routes>(config, ioc.get_executor(), metrics,
-                                                       kg::steady_clock::instance(), demo.ca_pem());
+        upstreams =
+            std::make_unique<kg::proxy_routes>(config, std::vector{ioc.get_executor()}, metrics,
+                                               kg::steady_clock::instance(), demo.ca_pem());
         dispatcher = std::make_unique<kg::request_dispatcher>(config, *upstreams, metrics,
                                                               kg::steady_clock::instance());
         // First request: a miss that fills the cache over TLS.

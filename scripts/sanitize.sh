@@ -27,11 +27,12 @@ step() {
 }
 
 # The concurrency suites: the token provider (single flight), the coalescer and the response
-# cache under concurrent use, the rate limiter's concurrent admits, the upstream pool and client,
+# cache under concurrent use, the rate limiter's concurrent admits, the upstream pool and client
+# (and its per-thread pools), the I/O threads' contexts,
 # the integration tests that fire many requests at once (the 50 first requests sharing one token,
 # the concurrent cold requests for one cache key and its failure fanning out), the server itself,
 # and the fault injection tests (error paths completing on other threads).
-tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|^server\.|concurrent|fans_out|fault_injection'}
+tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|fault_injection'}
 
 if [ "$what" != tsan ]; then
     step "build-asan build" ./scripts/build.sh build-asan Debug \

@@ -9,14 +9,14 @@ namespace kore_gateway {
 gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
     : config_(std::move(config)), limits_{config_.max_body_bytes, config_.max_header_bytes,
                                           config_.request_read_timeout, config_.idle_timeout},
-      tracker_(config_.max_connections, metrics_), ioc_(static_cast<int>(config_.threads)),
-      work_(net::make_work_guard(ioc_)), signals_(ioc_), drain_deadline_(ioc_) {
-    upstreams_ = std::make_unique<proxy_routes>(config_, ioc_.get_executor(), metrics_,
+      tracker_(config_.max_connections, metrics_), io_(config_.threads), signals_(io_.first()),
+      drain_deadline_(io_.first()) {
+    upstreams_ = std::make_unique<proxy_routes>(config_, io_.executors(), metrics_,
                                                 steady_clock::instance(), extra_ca_pem);
     dispatcher_ = std::make_unique<request_dispatcher>(config_, *upstreams_, metrics_,
                                                        steady_clock::instance());
     const tcp::endpoint endpoint{net::ip::make_address(config_.listen_address), config_.port};
-    listener_ = std::make_shared<listener>(ioc_, endpoint, *dispatcher_, limits_, tracker_);
+    listener_ = std::make_shared<listener>(io_, endpoint, *dispatcher_, limits_, tracker_);
 }
 
 gateway_app::~gateway_app() {
@@ -30,9 +30,7 @@ void gateway_app::start() {
     const auto bound = listener_->local_endpoint();
     spdlog::info("kore-gateway {} listening on {}:{} with {} I/O threads", KORE_GATEWAY_VERSION,
                  bound.address().to_string(), bound.port(), config_.threads);
-    for (unsigned i = 0; i < config_.threads; ++i) {
-        threads_.emplace_back([this] { ioc_.run(); });
-    }
+    io_.run();
 }
 
 void gateway_app::stop_on_signals() {
@@ -50,7 +48,7 @@ void gateway_app::request_stop() {
     if (stopping_.exchange(true)) {
         return;
     }
-    net::post(ioc_, [this] {
+    net::post(io_.first(), [this] {
         error_code ec;
         signals_.cancel(ec);
         listener_->stop();
@@ -62,7 +60,7 @@ void gateway_app::request_stop() {
                 finish_stop();
             }
         });
-        tracker_.drain([this] { net::post(ioc_, [this] { finish_stop(); }); });
+        tracker_.drain([this] { net::post(io_.first(), [this] { finish_stop(); }); });
     });
 }
 
@@ -73,17 +71,11 @@ void gateway_app::finish_stop() {
     }
     drain_deadline_.cancel();
     upstreams_->stop();
-    work_.reset();
-    ioc_.stop();
+    io_.stop();
 }
 
 void gateway_app::wait() {
-    for (auto& thread : threads_) {
-        if (thread.joinable()) {
-            thread.join();
-        }
-    }
-    threads_.clear();
+    io_.join();
     // Connections still open here outlived the drain bound: no thread runs their handlers any
     // more, so close them from this one rather than leave clients waiting on them.
     tracker_.abort_all();

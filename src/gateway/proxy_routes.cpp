@@ -45,10 +45,11 @@ bool refresh_failed(const forward_result& answer) {
 
 } // namespace
 
-proxy_routes::proxy_routes(const gateway_config& config, net::any_io_executor executor,
+proxy_routes::proxy_routes(const gateway_config& config,
+                           std::vector<net::io_context::executor_type> threads,
                            gateway_metrics& metrics, const clock& clock,
                            const std::string& extra_ca_pem)
-    : config_(config), executor_(std::move(executor)), metrics_(metrics), clock_(clock),
+    : config_(config), threads_(std::move(threads)), metrics_(metrics), clock_(clock),
       tls_(make_client_tls_context(config.ca_file, extra_ca_pem)),
       cache_(config.cache_max_bytes, clock) {
     kore_ = make_upstream(config.kore);
@@ -63,14 +64,15 @@ proxy_routes::~proxy_routes() {
     stop();
 }
 
-std::shared_ptr<https_client> proxy_routes::client_for(const url& origin) {
+std::shared_ptr<per_thread_client> proxy_routes::client_for(const url& origin) {
     auto& client = clients_[origin.origin()];
     if (!client) {
         upstream_client_options options;
         options.max_connections = config_.upstream_pool_size;
         options.timeout = config_.upstream_timeout;
         options.max_response_bytes = config_.upstream_max_response_bytes;
-        client = https_client::create(executor_, origin, origin.is_tls() ? tls_ : nullptr, options);
+        client = std::make_shared<per_thread_client>(threads_, origin,
+                                                     origin.is_tls() ? tls_ : nullptr, options);
     }
     return client;
 }
@@ -84,8 +86,8 @@ std::shared_ptr<token_provider> proxy_routes::provider_for(const client_credenti
     if (!provider) {
         token_observers observers{[this, name] { metrics_.token_request(name); },
                                   [this, name] { metrics_.token_failure(name); }};
-        provider = token_provider::create(executor_, client_for(credentials.token_url), credentials,
-                                          clock_, name, std::move(observers));
+        provider = token_provider::create(threads_.front(), client_for(credentials.token_url),
+                                          credentials, clock_, name, std::move(observers));
     }
     return provider;
 }
@@ -105,7 +107,7 @@ proxy_routes::make_upstream(const std::optional<upstream_config>& config) {
     // Weak: the metrics outlive the io_context, and a client must not (its sockets and timers
     // belong to that io_context).
     metrics_.set_upstream_connections_opened(
-        config->name, [weak_client = std::weak_ptr<https_client>(target.client)] {
+        config->name, [weak_client = std::weak_ptr<per_thread_client>(target.client)] {
             const auto client = weak_client.lock();
             return client ? static_cast<double>(client->snapshot().connections_opened) : 0.0;
         });

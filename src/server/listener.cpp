@@ -10,10 +10,10 @@ constexpr auto accept_backoff = std::chrono::milliseconds(100);
 
 } // namespace
 
-listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, request_handler& handler,
+listener::listener(io_context_pool& io, const tcp::endpoint& endpoint, request_handler& handler,
                    const session_limits& limits, connection_tracker& tracker)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()),
-      handler_(handler), limits_(limits), tracker_(tracker) {
+    : io_(io), acceptor_(io.first()), backoff_(acceptor_.get_executor()), handler_(handler),
+      limits_(limits), tracker_(tracker) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -38,8 +38,9 @@ void listener::do_accept() {
     if (!acceptor_.is_open()) {
         return;
     }
-    // Each connection gets its own strand, so its handlers never run concurrently.
-    acceptor_.async_accept(net::make_strand(ioc_),
+    // The connection's socket belongs to the next I/O thread's context, which only that thread
+    // runs: its handlers never run concurrently, so it needs no strand of its own.
+    acceptor_.async_accept(io_.next(),
                            beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 

@@ -105,7 +105,7 @@ void session::do_read_request() {
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     // A request already whole in the buffer (the usual case) is parsed here, with the same
     // parser and limits: http::async_read would parse it too, then post its completion through
-    // the strand. Whatever is missing is read asynchronously as before.
+    // the executor. Whatever is missing is read asynchronously as before.
     error_code ec;
     while (buffer_.size() > 0 && !parser_->is_done()) {
         const auto used = parser_->put(buffer_.data(), ec);
@@ -135,8 +135,9 @@ void session::on_read_request(error_code ec, std::size_t) {
     const auto version = req.version();
     handler_.handle(std::move(req), context_, [self = shared_from_this(), version](response res) {
         res.version(version);
-        // A cache hit answers from within handle(), on this strand: write at once instead of
-        // queueing a copy of the response behind the strand. From another thread, this posts.
+        // A cache hit answers from within handle(), on this connection's thread: write at once
+        // instead of queueing a copy of the response. From another thread (a token waiter), this
+        // posts.
         net::dispatch(self->stream_.get_executor(),
                       [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
     });
@@ -194,7 +195,7 @@ void session::do_write(response res) {
             beast::bind_front_handler(&session::on_write, shared_from_this(), close));
     }
     if (buffer_.size() > 0) {
-        // A pipelined request is already here: go on from the strand instead of recursing.
+        // A pipelined request is already here: go on from the executor instead of recursing.
         return net::post(
             stream_.get_executor(),
             beast::bind_front_handler(&session::on_write, shared_from_this(), close, ec, written));

@@ -1,12 +1,10 @@
-// The composition root: builds every part from the configuration, owns the io_context and its
-// threads, and runs the two-phase shutdown (stop accepting and drain, then stop hard).
+// The composition root: builds every part from the configuration, owns the I/O threads, and runs
+// the two-phase shutdown (stop accepting and drain, then stop hard).
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "kore_gateway/config/config.hpp"
 #include "kore_gateway/gateway/proxy_routes.hpp"
@@ -14,6 +12,7 @@
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/server/connection_tracker.hpp"
+#include "kore_gateway/server/io_context_pool.hpp"
 #include "kore_gateway/server/listener.hpp"
 #include "kore_gateway/server/session.hpp"
 
@@ -45,20 +44,18 @@ public:
 private:
     void finish_stop();
 
-    // Declared before ioc_ so that they outlive the handlers ioc_ destroys last: sessions
+    // Declared before io_ so that they outlive the handlers its contexts destroy last: sessions
     // release their slot in tracker_ (and count in metrics_) from their destructors.
     gateway_config config_;
     gateway_metrics metrics_;
     session_limits limits_;
     connection_tracker tracker_;
-    net::io_context ioc_;
-    net::executor_work_guard<net::io_context::executor_type> work_;
+    io_context_pool io_;
     net::signal_set signals_;
     net::steady_timer drain_deadline_;
     std::unique_ptr<proxy_routes> upstreams_;
     std::unique_ptr<request_dispatcher> dispatcher_;
     std::shared_ptr<listener> listener_;
-    std::vector<std::thread> threads_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> stopped_{false};
 };

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kore_gateway/auth/token_provider.hpp"
 #include "kore_gateway/cache/coalescer.hpp"
@@ -15,14 +16,15 @@
 #include "kore_gateway/gateway/upstream_routes.hpp"
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 #include "kore_gateway/upstream/forwarder.hpp"
-#include "kore_gateway/upstream/https_client.hpp"
+#include "kore_gateway/upstream/per_thread_client.hpp"
 
 namespace kore_gateway {
 
 class proxy_routes final : public upstream_routes {
 public:
-    // extra_ca_pem: trusted for upstream TLS besides the system CAs and config.ca_file.
-    proxy_routes(const gateway_config& config, net::any_io_executor executor,
+    // threads: one executor per I/O thread (io_context_pool::executors()); token renewal runs on
+    // the first. extra_ca_pem: trusted for upstream TLS besides the system CAs and config.ca_file.
+    proxy_routes(const gateway_config& config, std::vector<net::io_context::executor_type> threads,
                  gateway_metrics& metrics, const clock& clock, const std::string& extra_ca_pem);
     ~proxy_routes() override;
 
@@ -39,7 +41,7 @@ private:
     // One configured upstream API.
     struct upstream {
         upstream_config config;
-        std::shared_ptr<https_client> client;
+        std::shared_ptr<per_thread_client> client;
         std::shared_ptr<token_provider> tokens; // null: no bearer token
         std::unique_ptr<forwarder> forward;
     };
@@ -53,7 +55,7 @@ private:
     std::optional<upstream> make_upstream(const std::optional<upstream_config>& config);
     std::shared_ptr<token_provider> provider_for(const client_credentials& credentials,
                                                  const std::string& name);
-    std::shared_ptr<https_client> client_for(const url& origin);
+    std::shared_ptr<per_thread_client> client_for(const url& origin);
     void fetch_cached(upstream& target, forward_request outgoing, std::string key,
                       std::chrono::seconds ttl, upstream_call call, outcome_fn done);
     route_outcome from_fetch(const fetched& result, const std::string& key,
@@ -62,12 +64,12 @@ private:
                              const upstream_call& call) const;
 
     const gateway_config& config_;
-    net::any_io_executor executor_;
+    std::vector<net::io_context::executor_type> threads_;
     gateway_metrics& metrics_;
     const clock& clock_;
     std::shared_ptr<ssl::context> tls_;
     // One client per origin and one token provider per credential set, whoever uses them.
-    std::map<std::string, std::shared_ptr<https_client>> clients_;
+    std::map<std::string, std::shared_ptr<per_thread_client>> clients_;
     std::map<std::string, std::shared_ptr<token_provider>> providers_;
     std::optional<upstream> kore_;
     std::optional<upstream> catalog_;

@@ -6,6 +6,7 @@
 #include "kore_gateway/http/exchange.hpp"
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/server/connection_tracker.hpp"
+#include "kore_gateway/server/io_context_pool.hpp"
 #include "kore_gateway/server/session.hpp"
 
 namespace kore_gateway {
@@ -13,8 +14,9 @@ namespace kore_gateway {
 class listener final : public std::enable_shared_from_this<listener> {
 public:
     // Binds and listens at once, so that a busy port is a start-up error (thrown) and port 0's
-    // real number is known before run().
-    listener(net::io_context& ioc, const tcp::endpoint& endpoint, request_handler& handler,
+    // real number is known before run(). Accepts on io.first(); each connection then lives on
+    // the next context of io in turn.
+    listener(io_context_pool& io, const tcp::endpoint& endpoint, request_handler& handler,
              const session_limits& limits, connection_tracker& tracker);
 
     tcp::endpoint local_endpoint() const { return local_endpoint_; }
@@ -26,7 +28,7 @@ private:
     void do_accept();
     void on_accept(error_code ec, tcp::socket socket);
 
-    net::io_context& ioc_;
+    io_context_pool& io_;
     tcp::acceptor acceptor_;
     net::steady_timer backoff_;
     tcp::endpoint local_endpoint_;
