@@ -9,7 +9,7 @@ seconds=${1:-30}
 ./scripts/bootstrap.sh ci # clang and libclang-rt-14-dev
 
 dir=build-fuzz
-targets=(fuzz_request fuzz_config fuzz_price_body fuzz_upstream_response fuzz_cache_key)
+targets=(fuzz_request fuzz_config fuzz_price_body fuzz_upstream_response fuzz_cache_key fuzz_json_validity)
 start=$SECONDS
 if [ ! -f "$dir/CMakeCache.txt" ]; then
     generator=()

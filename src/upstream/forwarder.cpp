@@ -2,8 +2,9 @@
 
 #include <chrono>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "kore_gateway/http/json_validity.hpp"
 
 namespace kore_gateway {
 
@@ -127,7 +128,7 @@ void forwarder::on_answer(const std::shared_ptr<attempt>& a,
         out.cache_control += (out.cache_control.empty() ? "" : ", ") + std::string(it->value());
     }
     out.body = std::move(res.body());
-    if (!out.body.empty() && !nlohmann::json::accept(out.body)) {
+    if (!out.body.empty() && !is_valid_json(out.body)) {
         return a->done(failure(errors::upstream_invalid_response,
                                "the " + config_.name + " API answered something that is not JSON"));
     }
