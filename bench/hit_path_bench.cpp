@@ -2,13 +2,18 @@
 // lookup, the dispatcher's full handling (request id, CORS, access log, metrics) and the
 // serialisation of the response header a client receives. The cache is filled once from the
 // embedded demo Catalog (real TLS on loopback), so the entry is the one the gateway would hold.
+// Also the miss path's check that an upstream body is JSON: nlohmann::json::accept, which the
+// forwarder used, against is_valid_json, which replaced it.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "kore_gateway/app/demo_mode.hpp"
@@ -16,6 +21,7 @@
 #include "kore_gateway/cache/response_cache.hpp"
 #include "kore_gateway/gateway/proxy_routes.hpp"
 #include "kore_gateway/gateway/request_dispatcher.hpp"
+#include "kore_gateway/http/json_validity.hpp"
 #include "kore_gateway/http/router.hpp"
 #include "kore_gateway/log/logging.hpp"
 #include "kore_gateway/mock/demo_upstreams.hpp"
@@ -146,6 +152,94 @@ void BM_dispatch_hit_serialize(benchmark::State& state) {
     state.counters["header_bytes"] = static_cast<double>(header_bytes);
 }
 BENCHMARK(BM_dispatch_hit_serialize);
+
+// KORE's answer for the documentation's sample deal (an array of one, indented), ~700 bytes of
+// short strings and decimals: the same bytes as bench/make_data.sh's deal.json, which the load
+// benchmark's origin serves, so that the two measure the same body.
+const std::string& deal_summary_body() {
+    static const std::string body = R"json([
+  {
+    "premium_deal_id": "1234abcd-1234-abcd-123456789abc",
+    "premium_deal_#": "5555",
+    "account_id": "abcd1234-abcd-1234-abcdefghi123-",
+    "account_name": "Try Now Do Ltd",
+    "total_seats": 8,
+    "event_name": "Springfield vs. Shelbyville 1/30/21",
+    "event_id": "12345678-1234-1234-abcdefghijkl",
+    "section_name": "Premium 102",
+    "premium_deal_contracted_on": null,
+    "premium_deal_total": 25000.000000,
+    "location_total": 12500.000000,
+    "location_id": "abcdefgh-abcd-abcd-123456789000",
+    "experience_bank": 0.000000,
+    "f&b_package": 0.000000,
+    "license_fee": 12500.000000,
+    "rental_fee": 0.000000,
+    "sro": 0.000000,
+    "tao_spend": 0.000000
+  }
+])json";
+    return body;
+}
+
+// A Catalog products answer of ~30 KB, compact as the Catalog sends it: categories of products
+// with ids, names, descriptions and vendors, a few of them not ASCII.
+const std::string& products_body() {
+    static const std::string body = [] {
+        const char* vendors[] = {"Nimbus Software", "Société Générale Logiciels",
+                                 "Großmann Datentechnik", "Kōbō Systems"};
+        nlohmann::ordered_json categories = nlohmann::ordered_json::array();
+        for (int c = 0; c < 8; ++c) {
+            nlohmann::ordered_json products = nlohmann::ordered_json::array();
+            for (int p = 0; p < 12; ++p) {
+                const auto n = std::to_string(c * 12 + p);
+                products.push_back({
+                    {"productId",
+                     "0e809ad4-2179-4210-9b1d-fc7c3717" + std::string(4 - n.size(), '0') + n},
+                    {"productName", "Nimbus Workspace Business " + n},
+                    {"productDescription",
+                     "E-mail, calendars, files and meetings for up to 300 users – edition " + n +
+                         ", billed monthly or yearly."},
+                    {"productVendorName", vendors[p % 4]},
+                    {"productVendorId",
+                     "fa580b6c-193e-4f9c-8507-3990b228" + std::string(4 - n.size(), '0') + n},
+                });
+            }
+            categories.push_back(
+                {{"categoryId", "af2f2b0c-f799-44ef-8ea8-1ef69832dd7" + std::to_string(c)},
+                 {"categoryName", "Productivity & Collaboration " + std::to_string(c)},
+                 {"products", std::move(products)}});
+        }
+        return categories.dump();
+    }();
+    return body;
+}
+
+template <class Check>
+void run_json_check(benchmark::State& state, const std::string& body, Check check) {
+    if (!check(body)) {
+        state.SkipWithError("the body is not valid JSON");
+        return;
+    }
+    for (auto _ : state) {
+        bool valid = check(body);
+        benchmark::DoNotOptimize(valid);
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+    state.counters["body_bytes"] = static_cast<double>(body.size());
+}
+
+void BM_json_accept_nlohmann(benchmark::State& state, const std::string& (*body)()) {
+    run_json_check(state, body(), [](const std::string& b) { return nlohmann::json::accept(b); });
+}
+BENCHMARK_CAPTURE(BM_json_accept_nlohmann, deal_summary, deal_summary_body);
+BENCHMARK_CAPTURE(BM_json_accept_nlohmann, products, products_body);
+
+void BM_is_valid_json(benchmark::State& state, const std::string& (*body)()) {
+    run_json_check(state, body(), [](const std::string& b) { return kg::is_valid_json(b); });
+}
+BENCHMARK_CAPTURE(BM_is_valid_json, deal_summary, deal_summary_body);
+BENCHMARK_CAPTURE(BM_is_valid_json, products, products_body);
 
 } // namespace
 
