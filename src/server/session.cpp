@@ -48,6 +48,9 @@ session::session(tcp::socket&& socket, request_handler& handler, const session_l
     context_.client_ip = ec ? "unknown" : remote.address().to_string();
     // do_write writes in place first: the socket must say would_block rather than wait.
     stream_.socket().non_blocking(true, ec);
+    // Answers are written whole, header and body in one call; Nagle's algorithm would only delay
+    // the last segment of a large one until the client ACKs (as nginx's tcp_nodelay avoids).
+    stream_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 session::~session() {

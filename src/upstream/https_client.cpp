@@ -268,6 +268,10 @@ private:
         if (ec) {
             return fail("connect", ec, upstream_errc::connect_failed);
         }
+        // Each request is written whole; Nagle's algorithm would only hold a TLS record's tail
+        // back until the previous answer's ACK. Best effort: failing to set it changes no answer.
+        error_code nodelay_ec;
+        lease_.get().tcp().socket().set_option(tcp::no_delay(true), nodelay_ec);
         if (auto* tls = lease_.get().tls()) {
             // The deadline armed before connecting still bounds the handshake.
             tls->async_handshake(
