@@ -4,33 +4,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kore_gateway/http/wire_header.hpp"
+
 namespace kore_gateway {
 namespace {
 
 // Enough for any request line and headers in one read; the parser enforces the real limits.
 constexpr std::size_t first_read_size = 4096;
-
-// The status line and fields exactly as Beast's serializer writes them: fields in order, each
-// as "Name: value\r\n", then the empty line.
-void serialize_header(const response& res, std::string& out) {
-    const auto version = res.version();
-    const auto code = res.result_int();
-    out.assign("HTTP/1.1 200 ");
-    out[5] = static_cast<char>('0' + version / 10);
-    out[7] = static_cast<char>('0' + version % 10);
-    out[9] = static_cast<char>('0' + code / 100);
-    out[10] = static_cast<char>('0' + (code / 10) % 10);
-    out[11] = static_cast<char>('0' + code % 10);
-    out += res.reason();
-    out += "\r\n";
-    for (const auto& field : res) {
-        out += field.name_string();
-        out += ": ";
-        out += field.value();
-        out += "\r\n";
-    }
-    out += "\r\n";
-}
 
 bool is_quiet_close(const error_code& ec) {
     return ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
@@ -180,7 +160,7 @@ void session::do_write(response res) {
     }
     // The header as one buffer and the shared body as another: one gather write, instead of
     // Beast's serializer walking a buffer sequence of every field on each write attempt.
-    serialize_header(*response_, header_);
+    render_header(*response_, header_);
     const auto& body = response_->body();
     const std::array<net::const_buffer, 2> buffers{net::buffer(header_),
                                                    body ? net::buffer(*body) : net::const_buffer()};

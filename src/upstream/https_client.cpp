@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 
 #include <spdlog/spdlog.h>
 
+#include "kore_gateway/http/wire_header.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
 
 namespace kore_gateway {
@@ -80,6 +82,8 @@ public:
 
     const net::strand<net::any_io_executor>& strand() const { return strand_; }
     beast::flat_buffer& buffer() { return buffer_; }
+    // The bytes of the request being written; reused from request to request.
+    std::string& write_buffer() { return write_buffer_; }
 
     // True when an idle connection can no longer carry a request: with no answer pending,
     // anything readable (the peer's FIN or close_notify, stray bytes, an error) means the peer
@@ -87,21 +91,25 @@ public:
     bool closed_by_peer() {
         auto& socket = tcp().socket();
         error_code ec;
-        socket.non_blocking(true, ec);
-        if (ec) {
-            return true;
+        // Left non-blocking from the first check on: asynchronous operations do not depend on
+        // it, and switching back would cost two more system calls per request (Asio clears its
+        // own non-blocking flag with the user's, so the next async operation sets it again).
+        if (!socket.non_blocking()) {
+            socket.non_blocking(true, ec);
+            if (ec) {
+                return true;
+            }
         }
         char byte = 0;
         socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
-        error_code restore_ec;
-        socket.non_blocking(false, restore_ec);
-        return ec != net::error::would_block || restore_ec;
+        return ec != net::error::would_block;
     }
 
 private:
     net::strand<net::any_io_executor> strand_;
     stream_type stream_;
     beast::flat_buffer buffer_;
+    std::string write_buffer_;
 };
 
 // A slot taken from the pool, with its connection once there is one. Unless it is given back as
@@ -310,9 +318,14 @@ private:
         auto& conn = lease_.get();
         // Armed once for the write and the read that follows it: one deadline for the exchange.
         conn.tcp().expires_at(deadline_);
-        conn.with_stream([this](auto& stream) {
-            http::async_write(stream, req_,
-                              beast::bind_front_handler(&exchange::on_write, shared_from_this()));
+        // One buffer, one TLS record: the header as Beast's serializer would write it, then the
+        // body (async_exchange set its Content-Length; a price body is small).
+        auto& wire = conn.write_buffer();
+        render_header(req_, wire);
+        wire += req_.body();
+        conn.with_stream([this, &wire](auto& stream) {
+            net::async_write(stream, net::buffer(wire),
+                             beast::bind_front_handler(&exchange::on_write, shared_from_this()));
         });
     }
 
