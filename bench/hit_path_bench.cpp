@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -154,31 +156,17 @@ void BM_dispatch_hit_serialize(benchmark::State& state) {
 BENCHMARK(BM_dispatch_hit_serialize);
 
 // KORE's answer for the documentation's sample deal (an array of one, indented), ~700 bytes of
-// short strings and decimals: the same bytes as bench/make_data.sh's deal.json, which the load
-// benchmark's origin serves, so that the two measure the same body.
+// short strings and decimals: bench/data/deal.json, which bench/make_data.sh also gives the load
+// benchmark's origin to serve, so that the two measure the same body.
 const std::string& deal_summary_body() {
-    static const std::string body = R"json([
-  {
-    "premium_deal_id": "1234abcd-1234-abcd-123456789abc",
-    "premium_deal_#": "5555",
-    "account_id": "abcd1234-abcd-1234-abcdefghi123-",
-    "account_name": "Try Now Do Ltd",
-    "total_seats": 8,
-    "event_name": "Springfield vs. Shelbyville 1/30/21",
-    "event_id": "12345678-1234-1234-abcdefghijkl",
-    "section_name": "Premium 102",
-    "premium_deal_contracted_on": null,
-    "premium_deal_total": 25000.000000,
-    "location_total": 12500.000000,
-    "location_id": "abcdefgh-abcd-abcd-123456789000",
-    "experience_bank": 0.000000,
-    "f&b_package": 0.000000,
-    "license_fee": 12500.000000,
-    "rental_fee": 0.000000,
-    "sro": 0.000000,
-    "tao_spend": 0.000000
-  }
-])json";
+    static const std::string body = [] {
+        std::ifstream in(KORE_BENCH_DEAL_JSON, std::ios::binary);
+        std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        if (text.empty()) {
+            throw std::runtime_error("cannot read " KORE_BENCH_DEAL_JSON);
+        }
+        return text;
+    }();
     return body;
 }
 

@@ -41,27 +41,5 @@ vendors=("KORE Wireless" "Telit" "Sierra Wireless" "Quectel" "u-blox" "Thales")
     printf '\n]\n'
 } > "$dir/products.json"
 
-cat > "$dir/deal.json" <<'JSON'
-[
-  {
-    "premium_deal_id": "1234abcd-1234-abcd-123456789abc",
-    "premium_deal_#": "5555",
-    "account_id": "abcd1234-abcd-1234-abcdefghi123-",
-    "account_name": "Try Now Do Ltd",
-    "total_seats": 8,
-    "event_name": "Springfield vs. Shelbyville 1/30/21",
-    "event_id": "12345678-1234-1234-abcdefghijkl",
-    "section_name": "Premium 102",
-    "premium_deal_contracted_on": null,
-    "premium_deal_total": 25000.000000,
-    "location_total": 12500.000000,
-    "location_id": "abcdefgh-abcd-abcd-123456789000",
-    "experience_bank": 0.000000,
-    "f&b_package": 0.000000,
-    "license_fee": 12500.000000,
-    "rental_fee": 0.000000,
-    "sro": 0.000000,
-    "tao_spend": 0.000000
-  }
-]
-JSON
+# The documentation's sample deal summary, the same bytes hit_path_bench measures.
+cp "$(dirname "$0")/data/deal.json" "$dir/deal.json"
