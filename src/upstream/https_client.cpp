@@ -59,20 +59,21 @@ upstream_errc classify_io_error(const error_code& ec) {
 
 } // namespace
 
-// One keep-alive connection to the origin: its strand, its stream (TLS or plain) and the bytes it
-// read past the last answer.
+// One keep-alive connection to the origin: its stream (TLS or plain) and the bytes it read past
+// the last answer. No strand: the client's io_context is run by one thread, which serialises
+// every handler of the connection (its I/O, its deadline timer, the exchanges that use it).
 class https_client::connection {
 public:
-    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-    using stream_type = std::variant<beast::tcp_stream, tls_stream>;
+    using tcp_stream = beast::basic_stream<net::ip::tcp, executor_type>;
+    using tls_stream = beast::ssl_stream<tcp_stream>;
+    using stream_type = std::variant<tcp_stream, tls_stream>;
 
-    connection(const net::any_io_executor& ex, ssl::context* tls)
-        : strand_(net::make_strand(ex)),
-          stream_(tls ? stream_type(std::in_place_type<tls_stream>, strand_, *tls)
-                      : stream_type(std::in_place_type<beast::tcp_stream>, strand_)) {}
+    connection(const executor_type& ex, ssl::context* tls)
+        : stream_(tls ? stream_type(std::in_place_type<tls_stream>, ex, *tls)
+                      : stream_type(std::in_place_type<tcp_stream>, ex)) {}
 
-    beast::tcp_stream& tcp() {
-        return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+    tcp_stream& tcp() {
+        return std::visit([](auto& s) -> tcp_stream& { return beast::get_lowest_layer(s); },
                           stream_);
     }
     tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
@@ -80,14 +81,13 @@ public:
     // Calls f with the stream HTTP is read from and written to.
     template <class F> void with_stream(F&& f) { std::visit(std::forward<F>(f), stream_); }
 
-    const net::strand<net::any_io_executor>& strand() const { return strand_; }
     beast::flat_buffer& buffer() { return buffer_; }
     // The bytes of the request being written; reused from request to request.
     std::string& write_buffer() { return write_buffer_; }
 
     // True when an idle connection can no longer carry a request: with no answer pending,
     // anything readable (the peer's FIN or close_notify, stray bytes, an error) means the peer
-    // is done with it. Checked without waiting, on the connection's strand.
+    // is done with it. Checked without waiting, on the client's thread.
     bool closed_by_peer() {
         auto& socket = tcp().socket();
         error_code ec;
@@ -101,12 +101,11 @@ public:
             }
         }
         char byte = 0;
-        socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+        socket.receive(net::buffer(&byte, 1), net::socket_base::message_peek, ec);
         return ec != net::error::would_block;
     }
 
 private:
-    net::strand<net::any_io_executor> strand_;
     stream_type stream_;
     beast::flat_buffer buffer_;
     std::string write_buffer_;
@@ -183,7 +182,7 @@ public:
     void run(std::shared_ptr<connection> c) {
         reused_ = true;
         lease_.take(std::move(c));
-        net::post(lease_.get().strand(),
+        net::post(client_->executor_,
                   beast::bind_front_handler(&exchange::do_write, shared_from_this()));
     }
 
@@ -192,7 +191,7 @@ public:
         reused_ = false;
         lease_.take(std::make_shared<connection>(client_->executor_, client_->tls_.get()));
         client_->opened_.fetch_add(1, std::memory_order_relaxed);
-        net::post(lease_.get().strand(),
+        net::post(client_->executor_,
                   beast::bind_front_handler(&exchange::do_resolve, shared_from_this()));
     }
 
@@ -202,7 +201,7 @@ public:
     }
 
     // Armed only while the exchange waits for a slot; guarded by the client's mutex.
-    std::optional<net::steady_timer> wait_timer_;
+    std::optional<timer_type> wait_timer_;
 
 private:
     void on_wait_timeout(error_code ec) {
@@ -237,8 +236,8 @@ private:
         }
         // The resolver has no deadline of its own: a timer cancels it.
         resolving_ = true;
-        resolver_.emplace(conn.strand());
-        resolve_timer_.emplace(conn.strand(), deadline_);
+        resolver_.emplace(client_->executor_);
+        resolve_timer_.emplace(client_->executor_, deadline_);
         resolve_timer_->async_wait(
             beast::bind_front_handler(&exchange::on_resolve_timeout, shared_from_this()));
         resolver_->async_resolve(
@@ -390,19 +389,19 @@ private:
     bool reused_ = false;
     bool retried_ = false;
     bool resolving_ = false;
-    std::optional<tcp::resolver> resolver_;
-    std::optional<net::steady_timer> resolve_timer_;
+    std::optional<net::ip::basic_resolver<net::ip::tcp, executor_type>> resolver_;
+    std::optional<timer_type> resolve_timer_;
     std::optional<http::response_parser<http::string_body>> parser_;
 };
 
-std::shared_ptr<https_client> https_client::create(net::any_io_executor ex, url origin,
+std::shared_ptr<https_client> https_client::create(executor_type ex, url origin,
                                                    std::shared_ptr<ssl::context> tls,
                                                    upstream_client_options opts) {
     return std::make_shared<https_client>(private_tag{}, std::move(ex), std::move(origin),
                                           std::move(tls), opts);
 }
 
-https_client::https_client(private_tag, net::any_io_executor ex, url origin,
+https_client::https_client(private_tag, executor_type ex, url origin,
                            std::shared_ptr<ssl::context> tls, upstream_client_options opts)
     : executor_(std::move(ex)), origin_(std::move(origin)), origin_name_(origin_.origin()),
       host_header_(origin_.host_header()), port_text_(std::to_string(origin_.port)),

@@ -111,15 +111,12 @@ private:
     std::thread thread_;
 };
 
-// The client driven by an io_context on two threads, as in the gateway, against a TLS mock
-// upstream whose CA the client trusts.
+// The client on an io_context run by one thread, as each of the gateway's I/O threads runs its
+// own (the client requires it), called from the test's thread, against a TLS mock upstream
+// whose CA the client trusts.
 class https_client_test : public ::testing::Test {
 protected:
-    https_client_test() {
-        for (int i = 0; i < 2; ++i) {
-            threads_.emplace_back([this] { ioc_.run(); });
-        }
-    }
+    https_client_test() : thread_([this] { ioc_.run(); }) {}
 
     ~https_client_test() override {
         for (const auto& client : clients_) {
@@ -128,9 +125,7 @@ protected:
         clients_.clear();
         work_.reset();
         ioc_.stop();
-        for (auto& t : threads_) {
-            t.join();
-        }
+        thread_.join();
     }
 
     std::shared_ptr<https_client> make_client(const std::string& base_url,
@@ -178,7 +173,7 @@ private:
     net::io_context ioc_;
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work_{
         ioc_.get_executor()};
-    std::vector<std::thread> threads_;
+    std::thread thread_;
     std::vector<std::shared_ptr<https_client>> clients_;
 };
 
