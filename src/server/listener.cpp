@@ -44,7 +44,7 @@ void listener::do_accept() {
                            beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(error_code ec, tcp::socket socket) {
+void listener::on_accept(error_code ec, session::socket_type socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
         return;
     }

@@ -20,7 +20,7 @@ bool is_quiet_close(const error_code& ec) {
 
 } // namespace
 
-session::session(tcp::socket&& socket, request_handler& handler, const session_limits& limits,
+session::session(socket_type&& socket, request_handler& handler, const session_limits& limits,
                  connection_tracker& tracker)
     : stream_(std::move(socket)), handler_(handler), limits_(limits), tracker_(tracker) {
     error_code ec;
@@ -202,7 +202,7 @@ void session::on_write(bool close, error_code ec, std::size_t) {
 
 void session::do_close() {
     error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().shutdown(net::socket_base::shutdown_send, ec);
     stream_.socket().close(ec);
 }
 

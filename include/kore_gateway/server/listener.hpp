@@ -26,7 +26,7 @@ public:
 
 private:
     void do_accept();
-    void on_accept(error_code ec, tcp::socket socket);
+    void on_accept(error_code ec, session::socket_type socket);
 
     io_context_pool& io_;
     tcp::acceptor acceptor_;
