@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kore_gateway/http/wire_header.hpp"
+#include "kore_gateway/upstream/answer_parser.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
 
 namespace kore_gateway {
@@ -398,7 +399,7 @@ private:
     bool resolving_ = false;
     std::optional<net::ip::basic_resolver<net::ip::tcp, executor_type>> resolver_;
     std::optional<timer_type> resolve_timer_;
-    std::optional<http::response_parser<http::string_body>> parser_;
+    std::optional<answer_parser> parser_;
 };
 
 std::shared_ptr<https_client> https_client::create(executor_type ex, url origin,

@@ -1,5 +1,6 @@
-// What an upstream (or an auth server) may send back: the Beast response parser with a body
-// limit, as https_client reads it, then what the gateway does with a parsed answer: the token
+// What an upstream (or an auth server) may send back: answer_parser with a body limit, as
+// https_client reads it, checked against Beast's own response_parser (same verdict, status,
+// keep-alive, body and kept fields), then what the gateway does with a parsed answer: the token
 // reply parser, the JSON check and the cacheability of the answer.
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "fuzz_input.hpp"
 #include "kore_gateway/auth/oauth_client.hpp"
 #include "kore_gateway/cache/cacheability.hpp"
+#include "kore_gateway/upstream/answer_parser.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -31,13 +33,41 @@ void use_response(upstream_response res) {
     }
 }
 
-void parse(std::string_view bytes, std::size_t step) {
-    http::response_parser<http::string_body> parser;
+template <class Parser> Parser limited_parser() {
+    Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(response_limit));
     parser.body_limit(response_limit);
-    if (!fuzz::feed(parser, bytes, step) && parser.is_done()) {
-        use_response(parser.release());
+    return parser;
+}
+
+// The fields answer_parser keeps, as one string per parser, to compare them.
+std::string kept_fields(const upstream_response& res) {
+    std::string out;
+    for (const auto& f : res) {
+        if (is_kept_answer_field(f.name())) {
+            out.append(f.name_string()).append(": ").append(f.value()).append("\n");
+        }
     }
+    return out;
+}
+
+void parse(std::string_view bytes, std::size_t step) {
+    auto ours = limited_parser<answer_parser>();
+    auto beasts = limited_parser<http::response_parser<http::string_body>>();
+    const auto ec = fuzz::feed(ours, bytes, step);
+    if (ec != fuzz::feed(beasts, bytes, step) || ours.is_done() != beasts.is_done()) {
+        __builtin_trap();
+    }
+    if (ec || !ours.is_done()) {
+        return;
+    }
+    const auto& a = ours.get();
+    const auto& b = beasts.get();
+    if (ours.keep_alive() != beasts.keep_alive() || a.result_int() != b.result_int() ||
+        a.version() != b.version() || a.body() != b.body() || kept_fields(a) != kept_fields(b)) {
+        __builtin_trap();
+    }
+    use_response(ours.release());
 }
 
 } // namespace

@@ -25,7 +25,9 @@ std::string_view to_string(upstream_errc e);
 
 struct upstream_result {
     upstream_errc error = upstream_errc::ok;
-    upstream_response response; // meaningful only when error == ok
+    // Meaningful only when error == ok: status, version, body, and of the header fields only
+    // those the gateway reads (is_kept_answer_field in answer_parser.hpp).
+    upstream_response response;
 };
 
 using upstream_callback = std::function<void(upstream_result)>;
