@@ -43,10 +43,8 @@ bool is_idempotent(http::verb method) {
 }
 
 // Why writing a request or reading its answer failed, once the connection was established.
+// (An operation ended by the exchange's deadline is reported as a timeout by fail().)
 upstream_errc classify_io_error(const error_code& ec) {
-    if (ec == beast::error::timeout) {
-        return upstream_errc::timeout;
-    }
     // The peer closed the connection before or during the answer: the transport broke.
     if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
         return upstream_errc::connection_reset;
@@ -66,7 +64,9 @@ upstream_errc classify_io_error(const error_code& ec) {
 class https_client::connection {
 public:
     using tcp_stream = beast::basic_stream<net::ip::tcp, executor_type>;
-    using tls_stream = beast::ssl_stream<tcp_stream>;
+    // Asio's stream rather than Beast's ssl_stream: Beast's adds a flat_stream layer that
+    // gathers several buffers into one TLS record, and every request here is one buffer already.
+    using tls_stream = net::ssl::stream<tcp_stream>;
     using stream_type = std::variant<tcp_stream, tls_stream>;
 
     connection(const executor_type& ex, ssl::context* tls)
@@ -134,6 +134,7 @@ public:
         connection_ = std::move(c);
     }
     connection& get() const { return *connection_; }
+    bool holds() const { return held_; }
 
     // The connection is healthy and may carry another request.
     void give_back() {
@@ -205,6 +206,10 @@ public:
 
     // Completes the exchange; the slot, if any, was given back before.
     void finish(upstream_errc e, upstream_response res = {}) {
+        if (deadline_timer_) {
+            // Also releases the exchange, which the pending wait holds, at once.
+            deadline_timer_->cancel();
+        }
         done_(upstream_result{e, std::move(res)});
     }
 
@@ -219,16 +224,46 @@ private:
         {
             std::lock_guard lock(client_->mutex_);
             if (!client_->pool_.cancel(shared_from_this())) {
-                return; // served just before the timer fired: the stream deadline takes over
+                return; // served just before the timer fired: do_write finds the deadline past
             }
         }
         finish(upstream_errc::timeout);
+    }
+
+    // One timer bounds connecting, the handshake, the write and the read: armed once, when the
+    // exchange first works on a connection (on the client's thread). At the deadline it ends
+    // whatever is pending (the resolve, or any operation on the connection, by closing it), and
+    // fail() reports the timeout. Cheaper than the stream's own timeout, which arms and cancels a
+    // timer around every read and write.
+    void arm_deadline() {
+        if (deadline_timer_) {
+            return;
+        }
+        deadline_timer_.emplace(client_->executor_, deadline_);
+        deadline_timer_->async_wait(
+            beast::bind_front_handler(&exchange::on_deadline, shared_from_this()));
+    }
+
+    void on_deadline(error_code ec) {
+        if (ec == net::error::operation_aborted) {
+            return;
+        }
+        // Ended meanwhile (the wait had completed but not run yet): nothing is pending or held.
+        if (resolving_) {
+            resolving_ = false;
+            resolver_->cancel();
+            return fail("resolve", beast::error::timeout, upstream_errc::timeout);
+        }
+        if (lease_.holds()) {
+            lease_.get().tcp().close(); // the pending operation completes with an error
+        }
     }
 
     void do_resolve() {
         if (clock_type::now() >= deadline_) {
             return fail("connect", beast::error::timeout, upstream_errc::timeout);
         }
+        arm_deadline();
         auto& conn = lease_.get();
         if (auto* tls = conn.tls()) {
             if (const auto ec = set_tls_peer(tls->native_handle(), client_->origin_.host)) {
@@ -236,30 +271,16 @@ private:
             }
         }
         if (client_->literal_) {
-            conn.tcp().expires_at(deadline_);
             conn.tcp().async_connect(
                 *client_->literal_,
                 beast::bind_front_handler(&exchange::on_connect, shared_from_this()));
             return;
         }
-        // The resolver has no deadline of its own: a timer cancels it.
         resolving_ = true;
         resolver_.emplace(client_->executor_);
-        resolve_timer_.emplace(client_->executor_, deadline_);
-        resolve_timer_->async_wait(
-            beast::bind_front_handler(&exchange::on_resolve_timeout, shared_from_this()));
         resolver_->async_resolve(
             client_->origin_.host, client_->port_text_,
             beast::bind_front_handler(&exchange::on_resolve, shared_from_this()));
-    }
-
-    void on_resolve_timeout(error_code ec) {
-        if (ec == net::error::operation_aborted || !resolving_) {
-            return;
-        }
-        resolving_ = false;
-        resolver_->cancel();
-        fail("resolve", beast::error::timeout, upstream_errc::timeout);
     }
 
     void on_resolve(error_code ec, tcp::resolver::results_type results) {
@@ -267,13 +288,10 @@ private:
             return; // the deadline passed first and the exchange is over
         }
         resolving_ = false;
-        resolve_timer_->cancel();
         if (ec) {
             return fail("resolve", ec, upstream_errc::connect_failed);
         }
-        auto& stream = lease_.get().tcp();
-        stream.expires_at(deadline_);
-        stream.async_connect(
+        lease_.get().tcp().async_connect(
             results, [self = shared_from_this()](error_code connect_ec, const tcp::endpoint&) {
                 self->on_connect(connect_ec);
             });
@@ -288,7 +306,7 @@ private:
         error_code nodelay_ec;
         lease_.get().tcp().socket().set_option(tcp::no_delay(true), nodelay_ec);
         if (auto* tls = lease_.get().tls()) {
-            // The deadline armed before connecting still bounds the handshake.
+            // The deadline timer armed before connecting bounds the handshake too.
             tls->async_handshake(
                 ssl::stream_base::client,
                 beast::bind_front_handler(&exchange::on_handshake, shared_from_this()));
@@ -322,9 +340,8 @@ private:
             std::min<std::size_t>(limit, std::numeric_limits<std::uint32_t>::max())));
         parser_->body_limit(limit);
         parser_->skip(req_.method() == http::verb::head);
+        arm_deadline();
         auto& conn = lease_.get();
-        // Armed once for the write and the read that follows it: one deadline for the exchange.
-        conn.tcp().expires_at(deadline_);
         // One buffer, one TLS record: the header as Beast's serializer would write it, then the
         // body (async_exchange set its Content-Length; a price body is small).
         auto& wire = conn.write_buffer();
@@ -398,7 +415,7 @@ private:
     bool retried_ = false;
     bool resolving_ = false;
     std::optional<net::ip::basic_resolver<net::ip::tcp, executor_type>> resolver_;
-    std::optional<timer_type> resolve_timer_;
+    std::optional<timer_type> deadline_timer_;
     std::optional<answer_parser> parser_;
 };
 

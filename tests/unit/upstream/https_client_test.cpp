@@ -325,6 +325,19 @@ TEST_F(https_client_test, a_hanging_upstream_times_out_within_the_deadline) {
     expect_healthy(*client, server_);
 }
 
+TEST_F(https_client_test, an_exchanges_deadline_leaves_its_connection_alone_once_it_is_over) {
+    upstream_client_options opts;
+    opts.timeout = 200ms;
+    auto client = make_client(server_.base_url(), opts);
+    ASSERT_EQ(get(*client).error, upstream_errc::ok);
+    // Past the first exchange's deadline: had its timer closed the pooled connection, the next
+    // request would find it closed and open another one.
+    std::this_thread::sleep_for(300ms);
+    ASSERT_EQ(get(*client).error, upstream_errc::ok);
+    EXPECT_EQ(server_.accepted_connections(), 1u);
+    EXPECT_EQ(client->snapshot().connections_opened, 1u);
+}
+
 TEST_F(https_client_test, waiting_for_a_slot_counts_against_the_deadline) {
     server_.set_handler([](const recorded_request&) { return answer("", fault::hang); });
     upstream_client_options opts;
