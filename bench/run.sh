@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of kore-gateway against nginx (proxy_cache) on loopback, with wrk.
 #
-#   bench/run.sh [--quick] [--no-results] [--no-build] [--profile]
+#   bench/run.sh [--quick] [--no-results] [--no-build] [--profile] [--allocations]
 #
 # Starts, in a temporary directory: a CA and an origin certificate made with openssl; an HTTPS
 # origin (nginx: token endpoint, KORE- and Catalog-shaped APIs); the gateway (Release build in
@@ -17,6 +17,10 @@
 # --profile: instead of the rounds, samples the gateway with perf (cpu-clock, DWARF call graphs)
 # during one S1 and one S2 run at PROFILE_CONNECTIONS (64) connections; reports go to
 # bench/profile-S1-c64.txt and bench/profile-S2-c64.txt.
+# --allocations: instead of the rounds, counts the gateway's calls to malloc (a perf uprobe on
+# libc's malloc) during one wrk run per scenario at PROFILE_CONNECTIONS connections, and logs
+# the count per request. The probe slows every allocation down: the req/s of that run mean
+# nothing, the count per request is exact.
 #
 # Every process started is recorded and stopped by PID on exit; every load run is bounded by
 # wrk's -d and by timeout(1). Tunables (environment): ROUNDS (3), DURATION (10, seconds),
@@ -27,14 +31,15 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-quick=0 update_results=1 build=1 profile=0
+quick=0 update_results=1 build=1 profile=0 allocations=0
 for arg in "$@"; do
     case "$arg" in
     --quick) quick=1 ;;
     --no-results) update_results=0 ;;
     --no-build) build=0 ;;
     --profile) profile=1 ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    --allocations) allocations=1 ;;
+    -h | --help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg'" >&2; exit 2 ;;
     esac
 done
@@ -403,6 +408,33 @@ if [ "$profile" = 1 ]; then
                 2>/dev/null | grep -vE '^#|^$' | head -60 | cut -c1-200
         } >"bench/profile-$scenario-c$PROFILE_CONNECTIONS.txt"
         log "wrote bench/profile-$scenario-c$PROFILE_CONNECTIONS.txt"
+    done
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Allocation mode: mallocs per request of the gateway under S1 and S2, then stop.
+if [ "$allocations" = 1 ]; then
+    command -v perf >/dev/null || die "perf is missing"
+    libc=$(ldd "$gateway_bin" | awk '/libc\.so/ {print $3}')
+    [ -n "$libc" ] || die "cannot find the gateway's libc"
+    perf probe -q --del probe_libc:malloc 2>/dev/null || true
+    perf probe -q -x "$libc" --add malloc || die "perf probe on malloc failed (uprobes?)"
+    trap 'perf probe -q --del probe_libc:malloc 2>/dev/null; cleanup' EXIT
+    for scenario in $SCENARIOS; do
+        warmup "$scenario" "$PROFILE_CONNECTIONS" gateway
+        # perf counts the gateway's mallocs for exactly as long as wrk runs.
+        timeout $((DURATION + 30)) perf stat -x, -e probe_libc:malloc -p "$gateway_pid" \
+            -o "$tmp/allocations-$scenario.csv" -- wrk -t"$THREADS" -c"$PROFILE_CONNECTIONS" \
+            -d"${DURATION}s" --timeout 5s "$(url_of gateway "$scenario")" \
+            >"$tmp/wrk/allocations-$scenario.txt" 2>&1 || die "perf stat or wrk failed"
+        requests=$(awk '/requests in/ {print $1}' "$tmp/wrk/allocations-$scenario.txt")
+        mallocs=$(awk -F, '/probe_libc:malloc/ {print $1}' "$tmp/allocations-$scenario.csv")
+        [ -n "$requests" ] && [ "$requests" -gt 0 ] && [ -n "$mallocs" ] ||
+            die "no counts for $scenario"
+        log "gateway under $scenario ($PROFILE_CONNECTIONS connections, ${DURATION} s, commit" \
+            "$(git rev-parse --short HEAD)): $mallocs mallocs for $requests requests:" \
+            "$(awk -v m="$mallocs" -v r="$requests" 'BEGIN {printf "%.1f", m / r}') per request"
     done
     exit 0
 fi
