@@ -248,7 +248,8 @@ private:
         if (ec == net::error::operation_aborted) {
             return;
         }
-        // Ended meanwhile (the wait had completed but not run yet): nothing is pending or held.
+        // If the exchange ended meanwhile (its wait had completed but not run yet), nothing is
+        // being resolved and no connection is held: nothing happens.
         if (resolving_) {
             resolving_ = false;
             resolver_->cancel();

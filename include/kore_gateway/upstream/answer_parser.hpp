@@ -1,5 +1,5 @@
 // Parses an upstream's HTTP/1.1 answer into an upstream_response, keeping only the header fields
-// the gateway reads (see kept_answer_fields); Beast's basic_parser does the parsing, framing and
+// the gateway reads (is_kept_answer_field); Beast's basic_parser does the parsing, framing and
 // limits exactly as for Beast's own response_parser.
 //
 // Why not http::response_parser: it stores every field of every answer (one heap node each,
@@ -26,6 +26,7 @@ public:
     upstream_response release() { return std::move(res_); }
 
 private:
+    // Never called: this parser reads responses.
     void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
                          error_code&) override {}
     void on_response_impl(int code, beast::string_view reason, int version,
