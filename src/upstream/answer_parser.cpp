@@ -7,19 +7,17 @@ bool is_kept_answer_field(http::field name) {
            name == http::field::content_length;
 }
 
-void answer_parser::on_response_impl(int code, beast::string_view, int version, error_code& ec) {
+void answer_parser::on_response_impl(int code, beast::string_view, int version, error_code&) {
     // The reason phrase is left out: nothing reads it, and storing it costs an allocation.
     res_.result(static_cast<unsigned>(code));
     res_.version(version);
-    ec = {};
 }
 
 void answer_parser::on_field_impl(http::field name, beast::string_view name_string,
-                                  beast::string_view value, error_code& ec) {
+                                  beast::string_view value, error_code&) {
     if (is_kept_answer_field(name)) {
         res_.insert(name, name_string, value);
     }
-    ec = {};
 }
 
 void answer_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
@@ -40,8 +38,6 @@ std::size_t answer_parser::on_chunk_body_impl(std::uint64_t, beast::string_view 
 void answer_parser::on_finish_impl(error_code& ec) {
     if (body_) {
         body_->finish(ec);
-    } else {
-        ec = {};
     }
 }
 

@@ -29,17 +29,16 @@ private:
     // Never called: this parser reads responses.
     void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
                          error_code&) override {}
+    // Beast clears ec before each of these calls: they set it only on an error.
     void on_response_impl(int code, beast::string_view reason, int version,
                           error_code& ec) override;
     void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
                        error_code& ec) override;
-    void on_header_impl(error_code& ec) override { ec = {}; }
+    void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                            error_code& ec) override;
     std::size_t on_body_impl(beast::string_view body, error_code& ec) override;
-    void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code& ec) override {
-        ec = {};
-    }
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
     std::size_t on_chunk_body_impl(std::uint64_t remain, beast::string_view body,
                                    error_code& ec) override;
     void on_finish_impl(error_code& ec) override;
