@@ -16,7 +16,8 @@
 #
 # --profile: instead of the rounds, samples the gateway with perf (cpu-clock, DWARF call graphs)
 # during one S1 and one S2 run at PROFILE_CONNECTIONS (64) connections; reports go to
-# bench/profile-S1-c64.txt and bench/profile-S2-c64.txt.
+# bench/profile-S1-c64.txt and bench/profile-S2-c64.txt. PROFILE_CONTENDERS="gateway nginx"
+# samples the nginx proxy (master and workers) the same way too, into bench/profile-S*-c64-nginx.txt.
 # --allocations: instead of the rounds, counts the gateway's calls to malloc (a perf uprobe on
 # libc's malloc) during one wrk run per scenario at PROFILE_CONNECTIONS connections, and logs
 # the count per request. The probe slows every allocation down: the req/s of that run mean
@@ -378,36 +379,41 @@ if [ "$profile" = 1 ]; then
     command -v perf >/dev/null || die "perf is missing"
     set +o pipefail # head closes the pipes of perf report early
     for scenario in $SCENARIOS; do
-        warmup "$scenario" "$PROFILE_CONNECTIONS" gateway
-        log "profiling the gateway under $scenario ($PROFILE_CONNECTIONS connections, ${DURATION} s)"
-        timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$PROFILE_CONNECTIONS" -d"$((DURATION + 2))s" --timeout 5s \
-            --latency "$(url_of gateway "$scenario")" >"$tmp/wrk/profile-$scenario.txt" 2>&1 &
-        wrk_pid=$!
-        pids+=("$wrk_pid")
-        sleep 1
-        timeout $((DURATION + 30)) perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 \
-            -p "$gateway_pid" -o "$tmp/perf-$scenario.data" -- sleep "$DURATION" 2>/dev/null ||
-            die "perf record failed"
-        wait "$wrk_pid" || true
-        {
-            echo "# perf profile of kore-gateway under $scenario: wrk -t$THREADS -c$PROFILE_CONNECTIONS, GATEWAY_THREADS=$THREADS,"
-            echo "# cpu-clock sampling at 499 Hz for ${DURATION} s, commit $(git rev-parse --short HEAD),"
-            echo "# load average $(cut -d' ' -f1-3 /proc/loadavg). wrk result during the profile:"
-            grep -E 'Requests/sec|Latency  ' "$tmp/wrk/profile-$scenario.txt" | sed 's/^/#   /'
-            echo
-            echo "## Self cost by shared object"
-            perf report -i "$tmp/perf-$scenario.data" --no-children --sort dso --stdio -g none \
-                2>/dev/null | grep -vE '^#|^$' | head -12
-            echo
-            echo "## Self cost by symbol (top 40)"
-            perf report -i "$tmp/perf-$scenario.data" --no-children --sort sym --stdio \
-                -g none 2>/dev/null | grep -vE '^#|^$' | head -40 | cut -c1-200
-            echo
-            echo "## Inclusive cost by symbol (top 60, call graphs from DWARF unwinding)"
-            perf report -i "$tmp/perf-$scenario.data" --children --sort sym --stdio -g none \
-                2>/dev/null | grep -vE '^#|^$' | head -60 | cut -c1-200
-        } >"bench/profile-$scenario-c$PROFILE_CONNECTIONS.txt"
-        log "wrote bench/profile-$scenario-c$PROFILE_CONNECTIONS.txt"
+        for contender in ${PROFILE_CONTENDERS:-gateway}; do
+            report=bench/profile-$scenario-c$PROFILE_CONNECTIONS.txt
+            [ "$contender" = gateway ] || report=${report%.txt}-$contender.txt
+            data=$tmp/perf-$scenario-$contender.data
+            warmup "$scenario" "$PROFILE_CONNECTIONS" "$contender"
+            log "profiling $contender under $scenario ($PROFILE_CONNECTIONS connections, ${DURATION} s)"
+            timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$PROFILE_CONNECTIONS" -d"$((DURATION + 2))s" --timeout 5s \
+                --latency "$(url_of "$contender" "$scenario")" >"$tmp/wrk/profile-$scenario.txt" 2>&1 &
+            wrk_pid=$!
+            pids+=("$wrk_pid")
+            sleep 1
+            timeout $((DURATION + 30)) perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 \
+                -p "$(procs_of "$contender" | tr ' ' ',')" -o "$data" -- sleep "$DURATION" 2>/dev/null ||
+                die "perf record failed"
+            wait "$wrk_pid" || true
+            {
+                echo "# perf profile of $contender under $scenario: wrk -t$THREADS -c$PROFILE_CONNECTIONS, GATEWAY_THREADS=$THREADS,"
+                echo "# cpu-clock sampling at 499 Hz for ${DURATION} s, commit $(git rev-parse --short HEAD),"
+                echo "# load average $(cut -d' ' -f1-3 /proc/loadavg). wrk result during the profile:"
+                grep -E 'Requests/sec|Latency  ' "$tmp/wrk/profile-$scenario.txt" | sed 's/^/#   /'
+                echo
+                echo "## Self cost by shared object"
+                perf report -i "$data" --no-children --sort dso --stdio -g none \
+                    2>/dev/null | grep -vE '^#|^$' | head -12
+                echo
+                echo "## Self cost by symbol (top 40)"
+                perf report -i "$data" --no-children --sort sym --stdio \
+                    -g none 2>/dev/null | grep -vE '^#|^$' | head -40 | cut -c1-200
+                echo
+                echo "## Inclusive cost by symbol (top 60, call graphs from DWARF unwinding)"
+                perf report -i "$data" --children --sort sym --stdio -g none \
+                    2>/dev/null | grep -vE '^#|^$' | head -60 | cut -c1-200
+            } >"$report"
+            log "wrote $report"
+        done
     done
     exit 0
 fi
