@@ -41,6 +41,21 @@ std::optional<double> read_seconds(const nlohmann::json& value) {
     return std::nullopt;
 }
 
+// RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+// The token goes into an Authorization header on every call, so anything else (a CR or LF above
+// all, which would let the auth server write header lines of its own) is refused here.
+bool is_b64token(std::string_view token) {
+    const auto padding = token.find_last_not_of('=') + 1;
+    if (padding == 0) {
+        return false;
+    }
+    return std::all_of(
+        token.begin(), token.begin() + static_cast<std::ptrdiff_t>(padding), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        });
+}
+
 std::string status_text(const upstream_response& response) {
     return "HTTP " + std::to_string(response.result_int());
 }
@@ -64,11 +79,10 @@ std::string_view to_string(token_errc e) {
 upstream_request make_token_request(const client_credentials& credentials) {
     const std::string target =
         credentials.token_url.path.empty() ? "/" : credentials.token_url.path;
-    upstream_request req{http::verb::post, target, 11};
+    upstream_request req{http::verb::post, target};
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
     req.set(http::field::accept, "application/json");
     req.body() = make_token_request_body(credentials);
-    req.prepare_payload();
     return req;
 }
 
@@ -94,6 +108,10 @@ token_reply parse_token_reply(const upstream_result& result) {
         token->get_ref<const std::string&>().empty()) {
         return failure(token_errc::invalid_response,
                        status_text(response) + " without an access_token");
+    }
+    if (!is_b64token(token->get_ref<const std::string&>())) {
+        return failure(token_errc::invalid_response,
+                       status_text(response) + " with an access_token that is not a bearer token");
     }
     auto lifetime = default_lifetime;
     if (const auto expires_in = json.find("expires_in"); expires_in != json.end()) {

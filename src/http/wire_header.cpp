@@ -36,15 +36,4 @@ void render_header(const http::response_header<>& header, std::string& out) {
     append_fields(header, out);
 }
 
-void render_header(const http::request_header<>& header, std::string& out) {
-    out.clear();
-    out += header.method_string();
-    out += ' ';
-    out += header.target();
-    out += ' ';
-    append_version(header.version(), out);
-    out += "\r\n";
-    append_fields(header, out);
-}
-
 } // namespace kore_gateway

@@ -67,7 +67,10 @@ upstream_request forwarder::build(const forward_request& outgoing,
                                   const token_snapshot* token) const {
     // Built from scratch: nothing the client sent (Authorization, Cookie, X-Api-Key, Host,
     // hop-by-hop headers) can reach the upstream.
-    upstream_request req{outgoing.method, outgoing.target, 11};
+    upstream_request req{outgoing.method, outgoing.target};
+    // The fixed lines take ~130 bytes; the variable ones their values and ~40 bytes of names.
+    req.reserve(256 + outgoing.request_id.size() + config_.api_key.size() +
+                config_.api_version.size() + (token != nullptr ? token->access_token.size() : 0));
     req.set(http::field::content_type, "application/json");
     req.set(http::field::accept, "application/json");
     req.set(http::field::user_agent, "kore-gateway/" KORE_GATEWAY_VERSION);

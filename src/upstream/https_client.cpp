@@ -9,7 +9,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "kore_gateway/http/wire_header.hpp"
 #include "kore_gateway/upstream/answer_parser.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
 
@@ -343,11 +342,10 @@ private:
         parser_->skip(req_.method() == http::verb::head);
         arm_deadline();
         auto& conn = lease_.get();
-        // One buffer, one TLS record: the header as Beast's serializer would write it, then the
-        // body (async_exchange set its Content-Length; a price body is small).
+        // One buffer, one TLS record: the header, then the body (a price body is small).
         auto& wire = conn.write_buffer();
-        render_header(req_, wire);
-        wire += req_.body();
+        wire.clear();
+        req_.write_to(wire, client_->host_header_);
         conn.with_stream([this, &wire](auto& stream) {
             net::async_write(stream, net::buffer(wire),
                              beast::bind_front_handler(&exchange::on_write, shared_from_this()));
@@ -443,10 +441,6 @@ https_client::https_client(private_tag, executor_type ex, url origin,
 https_client::~https_client() = default;
 
 void https_client::async_exchange(upstream_request req, upstream_callback done) {
-    req.version(11);
-    req.set(http::field::host, host_header_);
-    req.keep_alive(true);
-    req.prepare_payload();
     std::make_shared<exchange>(shared_from_this(), std::move(req), std::move(done))->start();
 }
 

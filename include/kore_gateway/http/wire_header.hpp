@@ -1,8 +1,9 @@
-// The start line and fields of a message exactly as Beast's serializer writes them, rendered into
-// one reused string. Written as one buffer (with the body), a message spares the serializer's
+// The status line and fields of a response exactly as Beast's serializer writes them, rendered
+// into one reused string. Written as one buffer (with the body), a response spares the serializer's
 // walk over a buffer sequence of every field on each write attempt, which profiles named among
 // the top costs of both a cache hit and a forward (bench/RESULTS.md, optimisations 3 and 8).
-// Only for messages with a Content-Length (or none): a chunked message needs the serializer.
+// Only for responses with a Content-Length (or none): a chunked one needs the serializer. (Requests
+// to upstreams are rendered by upstream_request.)
 #pragma once
 
 #include <string>
@@ -13,7 +14,5 @@ namespace kore_gateway {
 
 // "HTTP/1.1 200 OK\r\n", each field as "Name: value\r\n", then the empty line; replaces out.
 void render_header(const http::response_header<>& header, std::string& out);
-// "GET /target HTTP/1.1\r\n", each field as "Name: value\r\n", then the empty line; replaces out.
-void render_header(const http::request_header<>& header, std::string& out);
 
 } // namespace kore_gateway

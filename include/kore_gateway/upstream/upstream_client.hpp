@@ -5,10 +5,10 @@
 #include <string_view>
 
 #include "kore_gateway/net.hpp"
+#include "kore_gateway/upstream/upstream_request.hpp"
 
 namespace kore_gateway {
 
-using upstream_request = http::request<http::string_body>;
 using upstream_response = http::response<http::string_body>;
 
 // Why an exchange produced no usable answer. Each maps to one of CONTRACT section 8's errors.
@@ -35,7 +35,7 @@ using upstream_callback = std::function<void(upstream_result)>;
 class upstream_client {
 public:
     virtual ~upstream_client() = default;
-    // Sends req (target = path and query; Host and Connection are set by the client) and calls
+    // Sends req (Host and Content-Length are the client's to write) and calls
     // done exactly once, from any thread. The deadline covers the whole exchange.
     virtual void async_exchange(upstream_request req, upstream_callback done) = 0;
 };

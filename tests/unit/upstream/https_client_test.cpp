@@ -40,9 +40,7 @@ template <class Condition> bool eventually(Condition cond) {
 }
 
 upstream_request make_request(http::verb method, std::string target, std::string body = {}) {
-    upstream_request req;
-    req.method(method);
-    req.target(target);
+    upstream_request req{method, std::move(target)};
     req.body() = std::move(body);
     return req;
 }

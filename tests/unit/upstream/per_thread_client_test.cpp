@@ -61,12 +61,10 @@ protected:
         auto done = std::make_shared<std::promise<sent>>();
         auto future = done->get_future();
         net::post(ex, [this, ex, done] {
-            upstream_request req;
-            req.method(http::verb::get);
-            req.target("/");
-            client_->async_exchange(std::move(req), [ex, done](upstream_result r) {
-                done->set_value({std::move(r), ex.running_in_this_thread()});
-            });
+            client_->async_exchange(
+                upstream_request{http::verb::get, "/"}, [ex, done](upstream_result r) {
+                    done->set_value({std::move(r), ex.running_in_this_thread()});
+                });
         });
         return future;
     }
@@ -149,10 +147,7 @@ TEST_F(per_thread_client_test, callers_on_other_threads_are_served_too) {
     auto& client = make_client(2);
     auto done = std::make_shared<std::promise<upstream_result>>();
     auto f = done->get_future();
-    upstream_request req;
-    req.method(http::verb::get);
-    req.target("/");
-    client.async_exchange(std::move(req),
+    client.async_exchange(upstream_request{http::verb::get, "/"},
                           [done](upstream_result r) { done->set_value(std::move(r)); });
     ASSERT_EQ(f.wait_for(test_bound), std::future_status::ready);
     EXPECT_EQ(f.get().error, upstream_errc::ok);

@@ -1,0 +1,74 @@
+#include "kore_gateway/upstream/upstream_request.hpp"
+
+#include <array>
+
+namespace kore_gateway {
+namespace {
+
+bool splits_lines(std::string_view text) {
+    return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+bool is_connection_field(std::string_view name) {
+    constexpr std::array<std::string_view, 4> owned{"Host", "Connection", "Content-Length",
+                                                    "Transfer-Encoding"};
+    for (const auto field : owned) {
+        if (beast::iequals(name, field)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool expects_body(http::verb method) {
+    return method == http::verb::post || method == http::verb::put || method == http::verb::patch;
+}
+
+} // namespace
+
+upstream_request::upstream_request(http::verb method, std::string target)
+    : method_(method), target_(std::move(target)) {}
+
+bool upstream_request::set(std::string_view name, std::string_view value) {
+    if (name.empty() || splits_lines(name) || splits_lines(value)) {
+        return false;
+    }
+    if (is_connection_field(name)) {
+        return true; // written by write_to, from what the connection knows
+    }
+    lines_.append(name).append(": ").append(value).append("\r\n");
+    return true;
+}
+
+bool upstream_request::set(http::field name, std::string_view value) {
+    return set(http::to_string(name), value);
+}
+
+std::string_view upstream_request::operator[](std::string_view name) const {
+    std::string_view rest = lines_;
+    while (!rest.empty()) {
+        const auto end = rest.find("\r\n");
+        const auto line = rest.substr(0, end);
+        rest.remove_prefix(end + 2);
+        const auto colon = line.find(':');
+        if (beast::iequals(line.substr(0, colon), name)) {
+            return line.substr(colon + 2);
+        }
+    }
+    return {};
+}
+
+std::string_view upstream_request::operator[](http::field name) const {
+    return (*this)[http::to_string(name)];
+}
+
+void upstream_request::write_to(std::string& wire, std::string_view host) const {
+    wire.append(http::to_string(method_)).append(" ").append(target_).append(" HTTP/1.1\r\n");
+    wire.append("Host: ").append(host).append("\r\n").append(lines_);
+    if (!body_.empty() || expects_body(method_)) {
+        wire.append("Content-Length: ").append(std::to_string(body_.size())).append("\r\n");
+    }
+    wire.append("\r\n").append(body_);
+}
+
+} // namespace kore_gateway
