@@ -10,9 +10,10 @@ namespace kore_gateway {
 
 struct request_dispatcher::exchange {
     std::string request_id;
-    std::string origin;
-    std::string method;
-    std::string path;
+    request req; // what origin, method and path point into, while the exchange lasts
+    std::string_view origin;
+    std::string_view method;
+    std::string_view path;
     std::string_view route = "unmatched";
     std::string client_ip;
     std::chrono::steady_clock::time_point start;
@@ -51,9 +52,10 @@ void request_dispatcher::handle(request req, const request_context& ctx, respond
     const auto client_request_id = req[request_id_header];
     ex->request_id =
         is_valid_request_id(client_request_id) ? std::string(client_request_id) : random_id();
-    ex->origin = std::string(req[http::field::origin]);
-    ex->method = std::string(req.method_string());
-    ex->path = std::string(split_target(req.target()).first);
+    ex->req = std::move(req);
+    ex->origin = ex->req[http::field::origin];
+    ex->method = ex->req.method_string();
+    ex->path = split_target(ex->req.target()).first;
     ex->client_ip = ctx.client_ip;
     ex->start = ctx.start;
     ex->done = std::move(done);
@@ -64,7 +66,7 @@ void request_dispatcher::handle(request req, const request_context& ctx, respond
         ex->done(finish(*ex, std::move(outcome)));
         return;
     }
-    dispatch(ex, req);
+    dispatch(ex, ex->req);
 }
 
 void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& req) {
@@ -124,16 +126,16 @@ void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& 
     case route_id::catalog_products:
     case route_id::catalog_offers:
     case route_id::catalog_price:
-        return handle_upstream(ex, req, match, query);
+        return handle_upstream(ex, req, std::move(match), query);
     }
 }
 
 void request_dispatcher::handle_upstream(const std::shared_ptr<exchange>& ex, request& req,
-                                         const route_match& match, std::string_view query) {
+                                         route_match match, std::string_view query) {
     const auto reply = [&](route_outcome outcome) { ex->done(finish(*ex, std::move(outcome))); };
     upstream_call call;
     call.route = match.matched_route->id;
-    call.params = match.params;
+    call.params = std::move(match.params);
     call.request_id = ex->request_id;
     std::string problem;
     switch (call.route) {
@@ -199,9 +201,10 @@ response request_dispatcher::reject(rejection why, const http::request_header<>*
         const auto client_request_id = (*header)[request_id_header];
         ex.request_id =
             is_valid_request_id(client_request_id) ? std::string(client_request_id) : random_id();
-        ex.origin = std::string((*header)[http::field::origin]);
-        ex.method = std::string(header->method_string());
-        ex.path = std::string(split_target(header->target()).first);
+        // Views into *header, which outlives this call and so the exchange.
+        ex.origin = (*header)[http::field::origin];
+        ex.method = header->method_string();
+        ex.path = split_target(header->target()).first;
     } else {
         ex.request_id = random_id();
         ex.method = "-";

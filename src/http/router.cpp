@@ -1,13 +1,16 @@
 #include "kore_gateway/http/router.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace kore_gateway {
 namespace {
 
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> segments;
+// Inline room for eight segments, two more than the deepest route: a longer path cannot match
+// and merely allocates.
+using path_segments = boost::container::small_vector<std::string_view, 8>;
+
+path_segments split_path(std::string_view path) {
+    path_segments segments;
     if (path.empty() || path.front() != '/') {
         return segments;
     }
@@ -51,9 +54,10 @@ const std::vector<route>& gateway_routes() {
 }
 
 bool is_valid_parameter(std::string_view value) {
-    return !value.empty() && value.size() <= 128 &&
+    return !value.empty() && value.size() <= max_parameter_length &&
            std::all_of(value.begin(), value.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+               return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-';
            });
 }
 
@@ -70,7 +74,8 @@ std::string method_list(const std::vector<http::verb>& methods) {
 
 router::router(const std::vector<route>& routes) {
     for (const auto& definition : routes) {
-        routes_.push_back({&definition, split_path(definition.path_template)});
+        const auto segments = split_path(definition.path_template);
+        routes_.push_back({&definition, {segments.begin(), segments.end()}});
     }
 }
 

@@ -30,8 +30,8 @@ private:
     struct exchange; // per-request state shared by the steps below
 
     void dispatch(const std::shared_ptr<exchange>& ex, request& req);
-    void handle_upstream(const std::shared_ptr<exchange>& ex, request& req,
-                         const route_match& match, std::string_view query);
+    void handle_upstream(const std::shared_ptr<exchange>& ex, request& req, route_match match,
+                         std::string_view query);
     route_outcome readiness() const;
     route_outcome purge(const request& req);
     response finish(exchange& ex, route_outcome outcome) const;

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "kore_gateway/net.hpp"
 
 namespace kore_gateway {
@@ -32,7 +34,9 @@ struct route {
 // The local endpoints of CONTRACT.md section 3.
 const std::vector<route>& gateway_routes();
 
-using path_params = std::vector<std::pair<std::string_view, std::string>>;
+// Inline room for the three parameters the deepest route has: matching a request allocates no
+// list (bench/RESULTS.md, optimisation 15).
+using path_params = boost::container::small_vector<std::pair<std::string_view, std::string>, 3>;
 
 struct route_match {
     enum class outcome { matched, not_found, method_not_allowed, bad_parameter };
@@ -59,6 +63,7 @@ private:
 };
 
 // The parameter syntax of the contract: [A-Za-z0-9_-]{1,128}.
+constexpr std::size_t max_parameter_length = 128;
 bool is_valid_parameter(std::string_view value);
 
 // The allowed methods as an Allow / Access-Control-Allow-Methods value.
