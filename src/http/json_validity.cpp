@@ -1,9 +1,14 @@
 #include "kore_gateway/http/json_validity.hpp"
 
 #include <array>
+#include <bit>
 #include <bitset>
 #include <charconv>
 #include <cstdint>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace kore_gateway {
 namespace {
@@ -210,12 +215,39 @@ private:
         return true;
     }
 
+    // Moves pos_ to the next string_stop_bytes byte, or to the end: 16 bytes per step with SSE2
+    // (every x86-64 has it), which halves the cost of the check for the short keys and values
+    // of an API answer (bench/RESULTS.md, optimisation 16); byte by byte for the rest.
+    void skip_plain_string_bytes() {
+#if defined(__SSE2__)
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        const __m128i space = _mm_set1_epi8(0x20);
+        while (text_.size() - pos_ >= 16) {
+            const __m128i bytes =
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(text_.data() + pos_));
+            // A signed comparison: bytes 0x80-0xFF count as negative, so "below 0x20" finds the
+            // start of a UTF-8 sequence as well as a control character.
+            const __m128i stops = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
+                _mm_cmplt_epi8(bytes, space));
+            const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stops));
+            if (mask != 0) {
+                pos_ += static_cast<std::size_t>(std::countr_zero(mask));
+                return;
+            }
+            pos_ += 16;
+        }
+#endif
+        while (!at_end() && !string_stop_bytes[byte_at(pos_)]) {
+            ++pos_;
+        }
+    }
+
     bool scan_string() {
         ++pos_; // the opening quote
         while (true) {
-            while (!at_end() && !string_stop_bytes[byte_at(pos_)]) {
-                ++pos_;
-            }
+            skip_plain_string_bytes();
             if (at_end()) {
                 return false;
             }

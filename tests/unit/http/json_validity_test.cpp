@@ -209,6 +209,27 @@ TEST(json_validity, rejects_raw_control_characters_in_strings) {
     expect_valid("\"\x7f\""); // DEL is not a control character for JSON
 }
 
+// The string scan looks at 16 bytes at a time: every kind of byte it must stop at, at every
+// offset of the first three blocks and at the tail shorter than a block.
+TEST(json_validity, stops_at_every_special_string_byte_wherever_it_falls) {
+    const std::string_view specials[] = {
+        "\"",       "\\n",          "\\u00e9",          "\n",   "\x1f", "\x7f",
+        "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC3", "\xFF", "\x80"};
+    for (std::size_t length = 0; length <= 50; ++length) {
+        for (std::size_t at = 0; at <= length; ++at) {
+            for (const auto special : specials) {
+                std::string value(length, 'a');
+                value.insert(at, special);
+                const auto text = "[\"" + value + "\"]";
+                const auto shown = ::testing::PrintToString(text);
+                ASSERT_EQ(is_valid_json(text), nlohmann::json::accept(text)) << shown;
+            }
+        }
+    }
+    expect_valid("\"" + std::string(100, 'x') + "\"");
+    expect_invalid("\"" + std::string(100, 'x'));
+}
+
 TEST(json_validity, rejects_unterminated_strings) {
     for (const auto text : {"\"", "\"abc", R"({"a)", R"({"a":"b)", R"(["a])", "'a'"}) {
         expect_invalid(text);
