@@ -186,12 +186,15 @@ public:
         }
     }
 
-    // Holds a slot with an idle connection in it.
+    // Holds a slot with an idle connection in it. On the client's own thread (the usual case:
+    // per_thread_client calls from it) the request is written at once rather than after a trip
+    // through the scheduler; done is still called later, since do_write reaches it only through
+    // an asynchronous operation or a post.
     void run(std::shared_ptr<connection> c) {
         reused_ = true;
         lease_.take(std::move(c));
-        net::post(client_->executor_,
-                  beast::bind_front_handler(&exchange::do_write, shared_from_this()));
+        net::dispatch(client_->executor_,
+                      beast::bind_front_handler(&exchange::do_write, shared_from_this()));
     }
 
     // Holds a slot with no connection in it, or one whose connection died.
@@ -326,7 +329,8 @@ private:
         if (clock_type::now() >= deadline_) {
             // The slot came too late; the connection itself is fine.
             lease_.give_back();
-            return finish(upstream_errc::timeout);
+            return net::post(client_->executor_,
+                             [self = shared_from_this()] { self->finish(upstream_errc::timeout); });
         }
         if (reused_ && lease_.get().closed_by_peer()) {
             // Closed while it sat idle: sending on it would fail, and a POST could not be retried.

@@ -50,8 +50,8 @@ public:
     https_client(const https_client&) = delete;
     https_client& operator=(const https_client&) = delete;
 
-    // Sets Host, HTTP/1.1, keep-alive and the payload headers; the caller sets the method, target,
-    // other headers and the body. Callable from any thread; done is always called later, once.
+    // Writes req with Host and its Content-Length (upstream_request::write_to) on a pooled
+    // connection. Callable from any thread; done is always called later, once.
     void async_exchange(upstream_request req, upstream_callback done) override;
 
     struct stats {
