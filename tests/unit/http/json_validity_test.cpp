@@ -230,6 +230,28 @@ TEST(json_validity, stops_at_every_special_string_byte_wherever_it_falls) {
     expect_invalid("\"" + std::string(100, 'x'));
 }
 
+// Whitespace runs are skipped 16 bytes at a time too: runs of every length, ending in a token,
+// in another whitespace kind, in a byte JSON does not allow there, or at the end of the text.
+TEST(json_validity, skips_whitespace_runs_of_every_length) {
+    const std::string_view blanks = " \n\r\t";
+    for (std::size_t length = 0; length <= 40; ++length) {
+        std::string run;
+        for (std::size_t i = 0; i < length; ++i) {
+            run += blanks[i % blanks.size()];
+        }
+        for (const auto* after : {"1", "]", "\v1", "\f1",
+                                  "\xA0"
+                                  "1",
+                                  "x", ""}) {
+            for (const auto& text : {"[" + run + after + "]", "[1," + run + after + "]",
+                                     "{\"a\":" + run + after + "}", run + after}) {
+                const auto shown = ::testing::PrintToString(text);
+                ASSERT_EQ(is_valid_json(text), nlohmann::json::accept(text)) << shown;
+            }
+        }
+    }
+}
+
 TEST(json_validity, rejects_unterminated_strings) {
     for (const auto text : {"\"", "\"abc", R"({"a)", R"({"a":"b)", R"(["a])", "'a'"}) {
         expect_invalid(text);
