@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of kore-gateway against nginx (proxy_cache) on loopback, with wrk.
 #
-#   bench/run.sh [--quick] [--no-results] [--no-build] [--profile] [--allocations]
+#   bench/run.sh [--quick] [--no-results] [--no-build] [--profile] [--allocations] [--instructions]
 #
 # Starts, in a temporary directory: a CA and an origin certificate made with openssl; an HTTPS
 # origin (nginx: token endpoint, KORE- and Catalog-shaped APIs); the gateway (Release build in
@@ -22,6 +22,11 @@
 # libc's malloc) during one wrk run per scenario at PROFILE_CONNECTIONS connections, and logs
 # the count per request. The probe slows every allocation down: the req/s of that run mean
 # nothing, the count per request is exact.
+# --instructions: runs the gateway (and BASELINE) and the nginx proxy under valgrind's callgrind
+# instead, and counts the user-space instructions each executes per request during one short wrk
+# run per scenario (INSTRUCTION_CONNECTIONS, 8). Unlike req/s and CPU time, the count does not
+# move with the machine's speed or with steal time, so it settles an A/B within ~1 %. Kernel
+# work (system calls, TCP, copies) is not in it.
 #
 # Every process started is recorded and stopped by PID on exit; every load run is bounded by
 # wrk's -d and by timeout(1). Tunables (environment): ROUNDS (3), DURATION (10, seconds),
@@ -32,7 +37,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-quick=0 update_results=1 build=1 profile=0 allocations=0
+quick=0 update_results=1 build=1 profile=0 allocations=0 instructions=0
 for arg in "$@"; do
     case "$arg" in
     --quick) quick=1 ;;
@@ -40,6 +45,7 @@ for arg in "$@"; do
     --no-build) build=0 ;;
     --profile) profile=1 ;;
     --allocations) allocations=1 ;;
+    --instructions) instructions=1 ;;
     -h | --help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg'" >&2; exit 2 ;;
     esac
@@ -113,6 +119,14 @@ gateway_bin=$(realpath "$BUILD_DIR/kore-gateway")
 tmp=$(mktemp -d /tmp/kore-bench.XXXXXX)
 chmod 755 "$tmp"
 mkdir -p "$tmp/pki" "$tmp/data" "$tmp/origin-temp" "$tmp/proxy-temp" "$tmp/proxy-cache" "$tmp/wrk"
+# In --instructions mode the contenders measured run under callgrind (the origin never does),
+# collecting nothing until the measurement switches it on.
+under=()
+if [ "$instructions" = 1 ]; then
+    command -v callgrind_control >/dev/null || die "valgrind is missing"
+    mkdir -p "$tmp/callgrind"
+    under=(valgrind --tool=callgrind --instr-atstart=no "--callgrind-out-file=$tmp/callgrind/%p")
+fi
 
 # Free loopback ports below the kernel's ephemeral range (so that no client socket holds one),
 # not listened on and not in use in any state.
@@ -173,6 +187,11 @@ render() {
 }
 render bench/nginx/origin.conf.in "$tmp/origin.conf"
 render bench/nginx/proxy.conf.in "$tmp/proxy.conf"
+if [ "$instructions" = 1 ]; then
+    # callgrind_control reaches no process valgrind forked: nginx does all its work in one
+    # process here (the same work per request as a worker's; no cache manager or loader).
+    sed -i 's/^worker_processes .*/master_process off;/' "$tmp/proxy.conf"
+fi
 nginx -t -q -p "$tmp" -c "$tmp/origin.conf" -e "$tmp/origin-error.log" ||
     die "origin config rejected"
 nginx -t -q -p "$tmp" -c "$tmp/proxy.conf" -e "$tmp/proxy-error.log" || die "proxy config rejected"
@@ -198,7 +217,7 @@ wait_for "https://localhost:$CATALOG_PORT/api/v1/products" --cacert "$tmp/pki/ca
     die "origin did not start: $(tail -5 "$tmp/origin-error.log")"
 
 log "starting nginx as the caching proxy (port $PROXY_PORT, static $STATIC_PORT)"
-nginx -p "$tmp" -c "$tmp/proxy.conf" -e "$tmp/proxy-error.log" &
+"${under[@]}" nginx -p "$tmp" -c "$tmp/proxy.conf" -e "$tmp/proxy-error.log" &
 proxy_pid=$!
 pids+=("$proxy_pid")
 
@@ -211,7 +230,7 @@ start_gateway() { # BINARY PORT LOG: prints the PID
         export KORE_CLIENT_ID=bench-client KORE_CLIENT_SECRET=bench-secret
         export CATALOG_API_URL=https://127.0.0.1:$CATALOG_PORT CATALOG_API_KEY=bench-catalog-key
         # The Catalog takes the API key only (no CATALOG_AUTH_URL): the run's one token is KORE's.
-        exec "$1" --config "$repo/config/gateway.json"
+        exec "${under[@]}" "$1" --config "$repo/config/gateway.json"
     ) >/dev/null 2>"$3" &
     echo $!
 }
@@ -413,6 +432,53 @@ if [ "$profile" = 1 ]; then
                     2>/dev/null | grep -vE '^#|^$' | head -60 | cut -c1-200
             } >"$report"
             log "wrote $report"
+        done
+    done
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Instruction mode: user-space instructions per request of each contender (under callgrind).
+if [ "$instructions" = 1 ]; then
+    measured="gateway $baseline_contender nginx"
+    connections=${INSTRUCTION_CONNECTIONS:-8}
+    for contender in $measured; do
+        # shellcheck disable=SC2046 # one argument per pid
+        timeout 60 callgrind_control -i on $(procs_of "$contender") >/dev/null ||
+            die "callgrind_control failed for $contender"
+    done
+    # The instructions of the newest dump of each given pid, summed.
+    dumped_instructions() {
+        local pid file total=0
+        for pid in "$@"; do
+            file=$(ls -t "$tmp/callgrind/$pid".* 2>/dev/null | head -1)
+            [ -n "$file" ] || continue
+            total=$((total + $(awk '/^(totals|summary):/ {print $2; exit}' "$file")))
+        done
+        echo "$total"
+    }
+    for scenario in $SCENARIOS; do
+        for contender in $measured; do
+            url=$(url_of "$contender" "$scenario")
+            procs=$(procs_of "$contender")
+            timeout 60 wrk -t1 -c"$connections" -d2s --timeout 30s "$url" >/dev/null 2>&1 ||
+                die "warm-up of $contender failed"
+            # shellcheck disable=SC2086
+            timeout 60 callgrind_control -z $procs >/dev/null || die "callgrind_control -z failed"
+            timeout $((DURATION + 60)) wrk -t1 -c"$connections" -d"${DURATION}s" --timeout 30s \
+                "$url" >"$tmp/wrk/instructions-$scenario-$contender.txt" 2>&1 ||
+                die "wrk against $contender failed"
+            # shellcheck disable=SC2086
+            timeout 60 callgrind_control --dump="$scenario-$contender" $procs >/dev/null ||
+                die "callgrind_control --dump failed"
+            requests=$(awk '/requests in/ {print $1}' "$tmp/wrk/instructions-$scenario-$contender.txt")
+            # shellcheck disable=SC2086
+            count=$(dumped_instructions $procs)
+            [ -n "$requests" ] && [ "$requests" -gt 0 ] && [ "$count" -gt 0 ] ||
+                die "no counts for $contender under $scenario"
+            log "$contender under $scenario ($connections connections, ${DURATION} s, commit" \
+                "$(git rev-parse --short HEAD)): $count instructions for $requests requests:" \
+                "$(awk -v i="$count" -v r="$requests" 'BEGIN {printf "%.0f", i / r}') per request"
         done
     done
     exit 0

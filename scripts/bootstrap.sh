@@ -11,7 +11,7 @@ packages=(
 for group in "$@"; do
   case "$group" in
     ci) packages+=(prometheus docker-compose chromium chromium-driver python3 clang libclang-rt-14-dev) ;;
-    bench) packages+=(nginx wrk libbenchmark-dev linux-perf procps) ;;
+    bench) packages+=(nginx wrk libbenchmark-dev linux-perf procps valgrind) ;;
     *) echo "bootstrap.sh: unknown group '$group'" >&2; exit 2 ;;
   esac
 done
