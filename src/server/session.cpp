@@ -118,11 +118,14 @@ void session::on_read_request(error_code ec, std::size_t) {
     const auto version = req.version();
     handler_.handle(std::move(req), context_, [self = shared_from_this(), version](response res) {
         res.version(version);
-        // A cache hit answers from within handle(), on this connection's thread: write at once
-        // instead of queueing a copy of the response. From another thread (a token waiter), this
-        // posts.
-        net::dispatch(self->stream_.get_executor(),
-                      [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+        // A cache hit, and a forward whose answer came on this connection's thread, write at once
+        // (a response moved through net::dispatch's wrappers costs a field-list move at each
+        // step). From another thread (a token waiter), this posts.
+        if (self->stream_.get_executor().running_in_this_thread()) {
+            return self->do_write(std::move(res));
+        }
+        net::post(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
     });
 }
 
@@ -147,7 +150,7 @@ void session::on_read_failed(error_code ec) {
     do_write(handler_.reject(why, have_header ? &parser_->get().base() : nullptr, context_));
 }
 
-void session::do_write(response res) {
+void session::do_write(response&& res) {
     const bool close = !keep_alive_ || draining_;
     res.keep_alive(!close);
     res.prepare_payload();

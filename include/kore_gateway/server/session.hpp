@@ -40,7 +40,7 @@ private:
     void do_read_request();
     void on_read_request(error_code ec, std::size_t bytes);
     void on_read_failed(error_code ec);
-    void do_write(response res);
+    void do_write(response&& res);
     void on_write(bool close, error_code ec, std::size_t bytes);
     void do_close();
 
