@@ -387,6 +387,15 @@ void require(const std::string& value, std::string_view key, std::string_view be
     }
 }
 
+// A value sent as a header line on every upstream call: a control character, CR and LF above
+// all, would split the line. The message leaves the value out, since it may be a secret.
+void require_header_value(const raw_config& raw, const std::string& value, std::string_view key) {
+    if (std::any_of(value.begin(), value.end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+        throw config_error(source_of(raw, key) + " must not contain control characters");
+    }
+}
+
 std::optional<upstream_config> resolve_kore(const raw_config& raw) {
     const auto& r = raw.kore;
     if (r.url.empty()) {
@@ -403,6 +412,8 @@ std::optional<upstream_config> resolve_kore(const raw_config& raw) {
     require(r.client_id, "kore.client_id", because);
     require(r.client_secret, "kore.client_secret", because);
     require(r.api_key, "kore.api_key", because);
+    require_header_value(raw, r.api_key, "kore.api_key");
+    require_header_value(raw, r.api_version, "kore.api_version");
     up.auth = std::move(auth);
     return up;
 }
@@ -414,6 +425,8 @@ std::optional<upstream_config> resolve_catalog(const raw_config& raw) {
     }
     upstream_config up{
         "catalog", checked_url(raw, "catalog.url", r.url), r.api_key, r.api_version, {}};
+    require_header_value(raw, r.api_key, "catalog.api_key");
+    require_header_value(raw, r.api_version, "catalog.api_version");
     if (!r.auth_url.empty()) {
         const std::string_view because = "the Catalog upstream has an auth URL";
         up.auth = client_credentials{checked_url(raw, "catalog.auth_url", r.auth_url), r.client_id,

@@ -50,6 +50,8 @@ private:
     upstream_request build(const forward_request& outgoing, const token_snapshot* token) const;
 
     const upstream_config config_;
+    // The lines every request to this upstream carries, set once rather than on each request.
+    upstream_request fixed_lines_;
     std::shared_ptr<upstream_client> client_;
     std::shared_ptr<token_source> tokens_;
     gateway_metrics& metrics_;

@@ -520,6 +520,17 @@ TEST(config_loader, kore_requires_its_credentials) {
     }
 }
 
+TEST(config_loader, header_values_refuse_control_characters_without_echoing_them) {
+    EXPECT_EQ(error_of("{}", merged(kore_env, {{"KORE_API_KEY", "k\r\nX-Evil: 1"}})),
+              "KORE_API_KEY must not contain control characters");
+    EXPECT_EQ(error_of("{}", merged(kore_env, {{"KORE_API_VERSION", "1\n"}})),
+              "KORE_API_VERSION must not contain control characters");
+    EXPECT_EQ(error_of("{}", merged(catalog_env, {{"CATALOG_API_KEY", "k\tk"}})),
+              "CATALOG_API_KEY must not contain control characters");
+    EXPECT_EQ(error_of(R"({"catalog": {"api_version": "v\u007f"}})", catalog_env),
+              "key 'catalog.api_version' must not contain control characters");
+}
+
 TEST(config_loader, catalog_auth_needs_both_client_id_and_secret) {
     for (const std::string variable : {"CATALOG_CLIENT_ID", "CATALOG_CLIENT_SECRET"}) {
         auto env = catalog_env;

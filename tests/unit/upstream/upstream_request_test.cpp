@@ -76,6 +76,20 @@ TEST(upstream_request, a_line_break_in_a_name_or_value_is_refused) {
     EXPECT_EQ(wire_of(req), "GET / HTTP/1.1\r\nHost: origin.example:8443\r\n\r\n");
 }
 
+TEST(upstream_request, takes_the_lines_of_a_template_after_its_own) {
+    upstream_request fixed;
+    fixed.set(http::field::accept, "application/json");
+    fixed.set("X-Api-Key", "k-123");
+    upstream_request req{http::verb::get, "/deals/1"};
+    req.set("X-Request-Id", "r1");
+    req.add_lines_of(fixed);
+    req.add_lines_of(fixed); // not a set: each call adds the lines again
+    EXPECT_EQ(wire_of(req), "GET /deals/1 HTTP/1.1\r\nHost: origin.example:8443\r\n"
+                            "X-Request-Id: r1\r\nAccept: application/json\r\nX-Api-Key: k-123\r\n"
+                            "Accept: application/json\r\nX-Api-Key: k-123\r\n\r\n");
+    EXPECT_EQ(fixed["x-api-key"], "k-123");
+}
+
 TEST(upstream_request, finds_a_line_by_name_in_any_case) {
     upstream_request req{http::verb::post, "/t"};
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
