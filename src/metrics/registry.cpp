@@ -68,10 +68,26 @@ void append_escaped(std::string& out, std::string_view s, bool quote) {
     }
 }
 
-template <class A, class B> bool lexicographic_less(const A& a, const B& b) {
-    return std::lexicographical_compare(
-        a.begin(), a.end(), b.begin(), b.end(),
-        [](std::string_view x, std::string_view y) { return x < y; });
+template <class Labels> std::size_t hash_labels(const Labels& labels) {
+    std::size_t h = labels.size();
+    for (const std::string_view value : labels) {
+        h = h * 31 + std::hash<std::string_view>{}(value);
+    }
+    return h;
+}
+
+template <class A, class B> bool equal_labels(const A& a, const B& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](std::string_view x, std::string_view y) { return x == y; });
+}
+
+// Samples in the order of their label values, whatever the hash table's order: scrapes stay
+// stable and diffable.
+template <class Sample> void sort_by_labels(std::vector<Sample>& samples) {
+    std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
+        return std::lexicographical_compare(a.first->begin(), a.first->end(), b.first->begin(),
+                                            b.first->end());
+    });
 }
 
 } // namespace
@@ -103,17 +119,25 @@ histogram::snapshot histogram::collect() const {
 
 namespace detail {
 
-bool labels_less::operator()(const std::vector<std::string>& a,
-                             const std::vector<std::string>& b) const {
-    return lexicographic_less(a, b);
+std::size_t labels_hash::operator()(const std::vector<std::string>& labels) const {
+    return hash_labels(labels);
 }
 
-bool labels_less::operator()(const std::vector<std::string>& a, label_values b) const {
-    return lexicographic_less(a, b);
+std::size_t labels_hash::operator()(label_values labels) const {
+    return hash_labels(labels);
 }
 
-bool labels_less::operator()(label_values a, const std::vector<std::string>& b) const {
-    return lexicographic_less(a, b);
+bool labels_equal::operator()(const std::vector<std::string>& a,
+                              const std::vector<std::string>& b) const {
+    return a == b;
+}
+
+bool labels_equal::operator()(const std::vector<std::string>& a, label_values b) const {
+    return equal_labels(a, b);
+}
+
+bool labels_equal::operator()(label_values a, const std::vector<std::string>& b) const {
+    return equal_labels(a, b);
 }
 
 } // namespace detail
@@ -245,6 +269,7 @@ template <class Metric> void scalar_family<Metric>::render(std::string& out) con
             }
         }
     }
+    sort_by_labels(samples);
     this->append_header(out);
     for (const auto& [labels, v] : samples) {
         out += this->name_;
@@ -293,6 +318,7 @@ void histogram_family::render(std::string& out) const {
             samples.emplace_back(&labels, s.metric->collect());
         }
     }
+    sort_by_labels(samples);
     append_header(out);
     std::string le;
     for (const auto& [labels, snap] : samples) {
