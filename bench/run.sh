@@ -31,7 +31,9 @@
 # Every process started is recorded and stopped by PID on exit; every load run is bounded by
 # wrk's -d and by timeout(1). Tunables (environment): ROUNDS (3), DURATION (10, seconds),
 # WARMUP (2), CONNECTIONS ("64 256"), THREADS (2: gateway I/O threads = nginx workers = wrk
-# threads), ORIGIN_WORKERS (1), BUILD_DIR (build-bench), KEEP_TMP (1 keeps the temp dir).
+# threads), ORIGIN_WORKERS (1), BUILD_DIR (build-bench), KEEP_TMP (1 keeps the temp dir),
+# PIN (1 runs wrk on CPU 0 and every server, the origin included, on the other CPUs: latency
+# without the load generator competing for the servers' cores).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -354,7 +356,7 @@ measure() { # SCENARIO CONNS CONTENDER ROUND
     before=$(api_connections)
     local cpu_before
     cpu_before=$(cpu_ticks $(procs_of "$contender"))
-    timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 5s --latency \
+    timeout $((DURATION + 30)) "${pin_wrk[@]}" wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 5s --latency \
         "$(url_of "$contender" "$scenario")" >"$out" 2>&1 &
     wrk_pid=$!
     sample_mem "$wrk_pid" $((DURATION + 30)) $(procs_of "$contender") >"$sampler_out" &
@@ -387,8 +389,22 @@ measure() { # SCENARIO CONNS CONTENDER ROUND
         "upstream connections opened $((after - before))"
 }
 
+# PIN=1: wrk on CPU 0, every server process (all threads) on the others.
+pin_wrk=()
+if [ "${PIN:-0}" = 1 ]; then
+    cpus=$(nproc)
+    [ "$cpus" -ge 2 ] || die "PIN=1 needs at least 2 CPUs"
+    server_cpus=1-$((cpus - 1))
+    for pid in "$origin_pid" $(pgrep -P "$origin_pid" || true) $(procs_of nginx) \
+        "$gateway_pid" ${baseline_pid:+"$baseline_pid"}; do
+        taskset -a -p -c "$server_cpus" "$pid" >/dev/null || die "taskset failed for $pid"
+    done
+    pin_wrk=(taskset -c 0)
+    log "pinned: wrk on CPU 0, the servers on CPUs $server_cpus"
+fi
+
 warmup() { # SCENARIO CONNS CONTENDER
-    timeout $((WARMUP + 30)) wrk -t"$THREADS" -c"$2" -d"${WARMUP}s" --timeout 5s \
+    timeout $((WARMUP + 30)) "${pin_wrk[@]}" wrk -t"$THREADS" -c"$2" -d"${WARMUP}s" --timeout 5s \
         "$(url_of "$3" "$1")" >/dev/null 2>&1 || die "warm-up of $3 failed"
 }
 
@@ -560,9 +576,13 @@ report=$tmp/report.md
     echo
     echo "- Machine: $(nproc) CPUs, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)."
     echo "- Load average (1/5/15 min) before: $load_before; after: $load_after."
-    echo "- wrk -t$THREADS, ${DURATION} s per run after a ${WARMUP} s warm-up per contender, $ROUNDS rounds alternating the contenders, connections: $CONNECTIONS; loopback (127.0.0.1)."
+    echo "- wrk -t$THREADS, ${DURATION} s per run after a ${WARMUP} s warm-up per contender, $ROUNDS rounds alternating the contenders, connections: $CONNECTIONS; loopback (127.0.0.1).${pin_wrk[*]:+ PIN=1: wrk on CPU 0, every server on CPUs $server_cpus.}"
     echo "- gateway: GATEWAY_THREADS=$THREADS, GATEWAY_LOG_LEVEL=warn (no access log), pool 64 per upstream, cache budget 64 MiB. nginx $(nginx -v 2>&1 | sed 's|.*/||'): worker_processes $THREADS, access_log off, proxy_cache + proxy_cache_lock, upstream keepalive 64, proxy_ssl_verify on. Origin: nginx, worker_processes $ORIGIN_WORKERS, TLS (P-256 certificate from the run's CA)."
-    echo "- wrk, the contender and the origin share the same $(nproc) cores: the figures are a comparison on one machine, not capacities."
+    if [ ${#pin_wrk[@]} -gt 0 ]; then
+        echo "- The contender and the origin share CPUs $server_cpus, wrk has CPU 0 to itself: the figures are a comparison on one machine, not capacities."
+    else
+        echo "- wrk, the contender and the origin share the same $(nproc) cores: the figures are a comparison on one machine, not capacities."
+    fi
     echo "- Bodies: products $products_bytes B, deal $deal_bytes B. Figures are medians over the rounds (min-max of req/s in brackets). Peak RSS: highest sampled sum of Rss over the contender's processes (nginx: master + workers; Pss in brackets). CPU µs/req: user + system CPU time of the contender's processes during the run divided by the requests wrk completed (the origin's and wrk's CPU are not included)."
     echo
     echo "| scenario | conns | contender | req/s (min-max) | p50 ms | p99 ms | CPU µs/req | peak RSS MiB | non-2xx | socket errors | origin TCP conns opened during runs |"
