@@ -46,6 +46,10 @@ bool is_digit(char c) {
 // written, the fraction part without its '.') times 10^exponent.
 bool rounds_to_infinity(std::string_view integer, std::string_view fraction,
                         std::int64_t exponent) {
+    const auto threshold_magnitude = static_cast<std::int64_t>(infinity_threshold_digits.size());
+    if (static_cast<std::int64_t>(integer.size()) + exponent < threshold_magnitude) {
+        return false; // below 10^308, as nearly every number is: no digit needs a look
+    }
     // The value is 0.d1d2d3... * 10^magnitude, where d1, the first non-zero digit, starts `head`
     // and `tail` continues it.
     std::string_view head = integer;
@@ -60,7 +64,6 @@ bool rounds_to_infinity(std::string_view integer, std::string_view fraction,
         tail = {};
         magnitude = exponent - static_cast<std::int64_t>(first_non_zero);
     }
-    const auto threshold_magnitude = static_cast<std::int64_t>(infinity_threshold_digits.size());
     if (magnitude != threshold_magnitude) {
         return magnitude > threshold_magnitude;
     }
