@@ -219,8 +219,8 @@ private:
     }
 
     // Moves pos_ to the next string_stop_bytes byte, or to the end: 16 bytes per step with SSE2
-    // (every x86-64 has it), which halves the cost of the check for the short keys and values
-    // of an API answer (bench/RESULTS.md, optimisation 16); byte by byte for the rest.
+    // (every x86-64 has it), which took a third off the whole check of a deal summary, keys and
+    // values being most of it (bench/RESULTS.md, optimisation 16); byte by byte for the rest.
     void skip_plain_string_bytes() {
 #if defined(__SSE2__)
         const __m128i quote = _mm_set1_epi8('"');

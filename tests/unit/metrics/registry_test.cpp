@@ -1,5 +1,6 @@
 #include "kore_gateway/metrics/registry.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -52,6 +53,38 @@ test_requests_total{path="/a\"b\\c\nd",method="GET"} 3
 # TYPE test_temperature gauge
 test_temperature -1.5
 )");
+}
+
+// Children live in a hash table; a scrape still lists them by label values, whatever order
+// they were created in.
+TEST(metrics_registry, children_render_in_label_order) {
+    metrics_registry r;
+    auto& requests = r.add_counter("req_total", "R.", {"route", "class"});
+    auto& latency = r.add_histogram("lat_seconds", "L.", {"route"}, {1});
+    const std::vector<std::string> routes{"q", "c", "x", "a", "m", "b", "z", "k", "d", "p"};
+    for (const auto& route : routes) {
+        requests.with({route, "5xx"}).inc();
+        requests.with({route, "2xx"}).inc();
+        latency.with({route}).observe(0.5);
+    }
+    const auto text = r.render();
+    std::vector<std::string> counter_lines;
+    std::vector<std::string> count_lines;
+    for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+        const auto line = text.substr(start, end - start);
+        if (line.starts_with("req_total{")) {
+            counter_lines.push_back(line);
+        } else if (line.starts_with("lat_seconds_count{")) {
+            count_lines.push_back(line);
+        }
+    }
+    ASSERT_EQ(counter_lines.size(), 2 * routes.size());
+    ASSERT_EQ(count_lines.size(), routes.size());
+    EXPECT_TRUE(std::is_sorted(counter_lines.begin(), counter_lines.end())) << text;
+    EXPECT_TRUE(std::is_sorted(count_lines.begin(), count_lines.end())) << text;
+    EXPECT_EQ(counter_lines.front(), R"(req_total{route="a",class="2xx"} 1)");
+    EXPECT_EQ(count_lines.back(), R"(lat_seconds_count{route="z"} 1)");
 }
 
 TEST(metrics_registry, unlabelled_histogram_has_only_le) {
