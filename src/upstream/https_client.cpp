@@ -62,15 +62,18 @@ upstream_errc classify_io_error(const error_code& ec) {
 // every handler of the connection (its I/O, its deadline timer, the exchanges that use it).
 class https_client::connection {
 public:
-    using tcp_stream = beast::basic_stream<net::ip::tcp, executor_type>;
+    // A plain socket rather than Beast's tcp_stream: the exchange's one deadline timer bounds
+    // every operation, so the stream's own timeout layer would only be bookkeeping per read and
+    // write.
+    using tcp_socket = net::basic_stream_socket<net::ip::tcp, executor_type>;
     // Asio's stream rather than Beast's ssl_stream: Beast's adds a flat_stream layer that
     // gathers several buffers into one TLS record, and every request here is one buffer already.
-    using tls_stream = net::ssl::stream<tcp_stream>;
-    using stream_type = std::variant<tcp_stream, tls_stream>;
+    using tls_stream = net::ssl::stream<tcp_socket>;
+    using stream_type = std::variant<tcp_socket, tls_stream>;
 
     connection(const executor_type& ex, ssl::context* tls)
         : stream_(tls ? stream_type(std::in_place_type<tls_stream>, ex, *tls)
-                      : stream_type(std::in_place_type<tcp_stream>, ex)) {
+                      : stream_type(std::in_place_type<tcp_socket>, ex)) {
         if (auto* s = this->tls()) {
             // Asio asks OpenSSL to free a connection's record buffers whenever they are empty,
             // which on a kept-alive connection means two allocations of ~17 KB per request and
@@ -79,8 +82,8 @@ public:
         }
     }
 
-    tcp_stream& tcp() {
-        return std::visit([](auto& s) -> tcp_stream& { return beast::get_lowest_layer(s); },
+    tcp_socket& tcp() {
+        return std::visit([](auto& s) -> tcp_socket& { return beast::get_lowest_layer(s); },
                           stream_);
     }
     tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
@@ -96,7 +99,7 @@ public:
     // anything readable (the peer's FIN or close_notify, stray bytes, an error) means the peer
     // is done with it. Checked without waiting, on the client's thread.
     bool closed_by_peer() {
-        auto& socket = tcp().socket();
+        auto& socket = tcp();
         error_code ec;
         // Left non-blocking from the first check on: asynchronous operations do not depend on
         // it, and switching back would cost two more system calls per request (Asio clears its
@@ -258,7 +261,8 @@ private:
             return fail("resolve", beast::error::timeout, upstream_errc::timeout);
         }
         if (lease_.holds()) {
-            lease_.get().tcp().close(); // the pending operation completes with an error
+            error_code close_ec; // the pending operation completes with an error
+            lease_.get().tcp().close(close_ec);
         }
     }
 
@@ -294,8 +298,9 @@ private:
         if (ec) {
             return fail("resolve", ec, upstream_errc::connect_failed);
         }
-        lease_.get().tcp().async_connect(
-            results, [self = shared_from_this()](error_code connect_ec, const tcp::endpoint&) {
+        net::async_connect(
+            lease_.get().tcp(), results,
+            [self = shared_from_this()](error_code connect_ec, const tcp::endpoint&) {
                 self->on_connect(connect_ec);
             });
     }
@@ -307,7 +312,7 @@ private:
         // Each request is written whole; Nagle's algorithm would only hold a TLS record's tail
         // back until the previous answer's ACK. Best effort: failing to set it changes no answer.
         error_code nodelay_ec;
-        lease_.get().tcp().socket().set_option(tcp::no_delay(true), nodelay_ec);
+        lease_.get().tcp().set_option(tcp::no_delay(true), nodelay_ec);
         if (auto* tls = lease_.get().tls()) {
             // The deadline timer armed before connecting bounds the handshake too.
             tls->async_handshake(
