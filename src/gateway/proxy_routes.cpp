@@ -56,6 +56,7 @@ proxy_routes::proxy_routes(const gateway_config& config,
     catalog_ = make_upstream(config.catalog);
     metrics_.set_cache_entries([this] { return static_cast<double>(cache_.snapshot().entries); });
     metrics_.set_cache_bytes([this] { return static_cast<double>(cache_.snapshot().bytes); });
+    metrics_.set_cache_waiting([this] { return static_cast<double>(flights_.waiting()); });
     metrics_.set_cache_evictions(
         [this] { return static_cast<double>(cache_.snapshot().evictions); });
 }

@@ -71,6 +71,10 @@ gateway_metrics::gateway_metrics()
       cache_bytes_(registry_.add_gauge("kore_gateway_cache_bytes",
                                        "Bytes currently held by the cache, counted against "
                                        "GATEWAY_CACHE_MAX_BYTES.")),
+      cache_waiting_(registry_.add_gauge(
+          "kore_gateway_cache_waiting_requests",
+          "Requests waiting for a cache fill: the one that asked the upstream and those "
+          "coalesced behind it.")),
       token_requests_(registry_.add_counter("kore_gateway_token_requests_total",
                                             "OAuth2 token requests sent, by upstream.",
                                             {"upstream"})),
@@ -83,6 +87,7 @@ gateway_metrics::gateway_metrics()
     cache_evictions_.set_callback({}, zero());
     cache_entries_.set_callback({}, zero());
     cache_bytes_.set_callback({}, zero());
+    cache_waiting_.set_callback({}, zero());
     registry_
         .add_gauge("kore_gateway_build_info", "The running version; the value is always 1.",
                    {"version"})
@@ -124,6 +129,10 @@ void gateway_metrics::set_cache_entries(value_callback fn) {
 
 void gateway_metrics::set_cache_bytes(value_callback fn) {
     cache_bytes_.set_callback({}, std::move(fn));
+}
+
+void gateway_metrics::set_cache_waiting(value_callback fn) {
+    cache_waiting_.set_callback({}, std::move(fn));
 }
 
 } // namespace kore_gateway

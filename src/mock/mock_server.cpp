@@ -18,7 +18,12 @@ constexpr std::size_t request_body_limit = 8 * 1024 * 1024;
 // What wrong_content_length promises beyond the bytes it sends.
 constexpr std::size_t missing_bytes = 100;
 
-using answer_fn = std::function<mock_reply(recorded_request)>;
+// The reply chosen for a request, and whether it waits for mock_server::release_answers().
+struct chosen_answer {
+    mock_reply reply;
+    bool held = false;
+};
+using answer_fn = std::function<chosen_answer(recorded_request)>;
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -86,6 +91,9 @@ public:
     virtual void close() = 0;
     // Closes the connection if it waits for a request, or right after the answer it is writing.
     virtual void close_if_idle() = 0;
+    // Sends the answer if it is held.
+    virtual void release() = 0;
+    virtual bool is_held() const = 0;
 };
 
 namespace {
@@ -132,6 +140,15 @@ public:
         }
     }
 
+    void release() override {
+        if (phase_ == phase::held) {
+            phase_ = phase::answering;
+            timer_.cancel(); // on_held_over finds the phase moved on
+        }
+    }
+
+    bool is_held() const override { return phase_ == phase::held; }
+
 private:
     static Stream make_stream(tcp::socket&& socket, ssl::context* tls) {
         if constexpr (is_tls) {
@@ -167,7 +184,31 @@ private:
         }
         auto req = parser_->release();
         keep_alive_ = req.keep_alive();
-        reply_ = answer_(record(req));
+        auto [reply, held] = answer_(record(req));
+        reply_ = std::move(reply);
+        if (held) {
+            return do_hold();
+        }
+        send_reply();
+    }
+
+    void do_hold() {
+        phase_ = phase::held;
+        timer_.expires_at(net::steady_timer::time_point::max());
+        timer_.async_wait(
+            beast::bind_front_handler(&connection::on_held_over, this->shared_from_this()));
+    }
+
+    // Cancelled either by release(), which has moved the phase on, or by close().
+    void on_held_over(error_code) {
+        if (phase_ == phase::held) {
+            return close();
+        }
+        send_reply();
+    }
+
+    // Answers, or misbehaves, as reply_ says.
+    void send_reply() {
         switch (reply_.what) {
         case fault::none:
         case fault::delay:
@@ -326,7 +367,7 @@ private:
     http::response<http::string_body> res_;
     std::string raw_;
     bool keep_alive_ = false;
-    enum class phase { reading, answering, writing } phase_ = phase::answering;
+    enum class phase { reading, held, answering, writing } phase_ = phase::answering;
     bool close_after_write_ = false;
 };
 
@@ -371,32 +412,40 @@ std::size_t mock_server::request_count() const {
 }
 
 void mock_server::close_idle_connections() {
-    if (stopped_) {
-        return;
-    }
-    std::promise<void> done;
-    net::post(ioc_, [this, &done] {
-        for (auto& weak : connections_) {
-            if (auto conn = weak.lock()) {
-                conn->close_if_idle();
-            }
+    on_server_thread([this] {
+        for (const auto& conn : live_connections()) {
+            conn->close_if_idle();
         }
-        done.set_value();
     });
-    done.get_future().wait();
+}
+
+void mock_server::hold_answers() {
+    on_server_thread([this] { holding_ = true; });
+}
+
+void mock_server::release_answers() {
+    on_server_thread([this] {
+        holding_ = false;
+        for (const auto& conn : live_connections()) {
+            conn->release();
+        }
+    });
+}
+
+std::size_t mock_server::held_answers() {
+    std::size_t held = 0;
+    on_server_thread([this, &held] {
+        const auto live = live_connections();
+        held = static_cast<std::size_t>(std::count_if(
+            live.begin(), live.end(), [](const auto& conn) { return conn->is_held(); }));
+    });
+    return held;
 }
 
 std::size_t mock_server::open_connections() {
-    if (stopped_) {
-        return 0;
-    }
-    std::promise<std::size_t> count;
-    net::post(ioc_, [this, &count] {
-        count.set_value(static_cast<std::size_t>(std::count_if(
-            connections_.begin(), connections_.end(),
-            [](const std::weak_ptr<mock_connection>& weak) { return !weak.expired(); })));
-    });
-    return count.get_future().get();
+    std::size_t open = 0;
+    on_server_thread([this, &open] { open = live_connections().size(); });
+    return open;
 }
 
 void mock_server::set_handler(mock_handler handler) {
@@ -413,14 +462,34 @@ void mock_server::stop() {
     net::post(ioc_, [this] {
         error_code ec;
         acceptor_.close(ec);
-        for (auto& weak : connections_) {
-            if (auto conn = weak.lock()) {
-                conn->close();
-            }
+        for (const auto& conn : live_connections()) {
+            conn->close();
         }
         ioc_.stop();
     });
     thread_.join();
+}
+
+void mock_server::on_server_thread(const std::function<void()>& fn) {
+    if (stopped_) {
+        return;
+    }
+    std::promise<void> done;
+    net::post(ioc_, [&fn, &done] {
+        fn();
+        done.set_value();
+    });
+    done.get_future().wait();
+}
+
+std::vector<std::shared_ptr<mock_connection>> mock_server::live_connections() const {
+    std::vector<std::shared_ptr<mock_connection>> live;
+    for (const auto& weak : connections_) {
+        if (auto conn = weak.lock()) {
+            live.push_back(std::move(conn));
+        }
+    }
+    return live;
 }
 
 void mock_server::do_accept() {
@@ -434,7 +503,9 @@ void mock_server::on_accept(error_code ec, tcp::socket socket) {
     if (!ec) {
         ++accepted_;
         std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
-        answer_fn answer_request = [this](recorded_request req) { return answer(std::move(req)); };
+        answer_fn answer_request = [this](recorded_request req) {
+            return chosen_answer{answer(std::move(req)), holding_};
+        };
         connections_.push_back(tls_ ? start_connection<beast::ssl_stream<beast::tcp_stream>>(
                                           std::move(socket), tls_.get(), std::move(answer_request))
                                     : start_connection<beast::tcp_stream>(

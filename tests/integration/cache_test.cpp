@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <latch>
 #include <map>
 #include <optional>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cache_support.hpp"
+#include "support/eventually.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/test_client.hpp"
 
@@ -88,6 +90,34 @@ std::vector<test_response> concurrent_gets(std::uint16_t port, const std::string
         }
     }
     return out;
+}
+
+// concurrent_gets while the Catalog fake holds its answers, released only once the upstream
+// request is held and the gateway reports all n requests waiting on a cache fill: they pile up
+// behind one upstream exchange however slowly the machine runs (sanitizer builds on a busy CI
+// machine).
+std::vector<test_response>
+concurrent_gets_behind_one_fill(gateway_with_fakes& gw, const std::string& target, std::size_t n) {
+    auto& catalog = gw.catalog().server();
+    catalog.hold_answers();
+    auto answers = std::async(std::launch::async,
+                              [&gw, &target, n] { return concurrent_gets(gw.port(), target, n); });
+    const bool piled_up = eventually(
+        [&gw, &catalog, n] {
+            return catalog.held_answers() > 0 &&
+                   metric_value(metrics_text(gw.port()), "kore_gateway_cache_waiting_requests") ==
+                       static_cast<double>(n);
+        },
+        20s);
+    catalog.release_answers();
+    EXPECT_TRUE(piled_up) << "never an upstream request held with " << n << " requests waiting";
+    return answers.get();
+}
+
+// Gives an upstream exchange held by concurrent_gets_behind_one_fill time for the requests to
+// pile up behind it.
+void patient_upstream(gateway_config& c) {
+    c.upstream_timeout = 30s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,15 +218,13 @@ TEST(cache_integration, offers_are_cached_per_product_and_customer) {
 // Coalescing
 
 TEST(cache_integration, concurrent_cold_requests_for_one_key_make_one_upstream_request) {
-    gateway_with_fakes gw;
-    // Slow enough that all twenty arrive while the one upstream request is out.
-    bend_catalog(gw.catalog(), [](mock_reply& reply) { reply.delay = 1000ms; });
-    const auto answers = concurrent_gets(gw.port(), products_path, 20);
+    gateway_with_fakes gw(patient_upstream);
+    const auto answers = concurrent_gets_behind_one_fill(gw, products_path, 20);
     ASSERT_EQ(answers.size(), 20u);
     EXPECT_EQ(gw.catalog().server().request_count(), 1u);
     for (const auto& res : answers) {
         EXPECT_EQ(res.result_int(), 200);
-        // A late request would have been a HIT: MISS means it waited for the one fetch.
+        // A request served from the filled cache would have been a HIT.
         EXPECT_EQ(x_cache(res), "MISS");
         EXPECT_EQ(res.body(), answers.front().body());
         EXPECT_EQ(header_of(res, "ETag"), header_of(answers.front(), "ETag"));
@@ -204,15 +232,14 @@ TEST(cache_integration, concurrent_cold_requests_for_one_key_make_one_upstream_r
 }
 
 TEST(cache_integration, an_upstream_error_fans_out_to_every_waiter_and_is_not_cached) {
-    gateway_with_fakes gw;
+    gateway_with_fakes gw(patient_upstream);
     const std::string error_body =
         R"({"title":"Internal Server Error","status":500,"detail":"database unavailable"})";
     bend_catalog(gw.catalog(), [error_body](mock_reply& reply) {
         reply.status = 500;
         reply.body = error_body;
-        reply.delay = 1000ms;
     });
-    const auto answers = concurrent_gets(gw.port(), products_path, 20);
+    const auto answers = concurrent_gets_behind_one_fill(gw, products_path, 20);
     ASSERT_EQ(answers.size(), 20u);
     EXPECT_EQ(gw.catalog().server().request_count(), 1u);
     for (const auto& res : answers) {
@@ -264,7 +291,10 @@ void stale_ttl(gateway_config& c) {
 }
 
 TEST(cache_integration, stale_entry_is_served_when_the_refresh_answers_500) {
-    gateway_with_fakes gw(stale_ttl);
+    gateway_with_fakes gw([](gateway_config& c) {
+        stale_ttl(c);
+        patient_upstream(c);
+    });
     const auto result = expire_with_broken_upstream(gw, [&gw] {
         bend_catalog(gw.catalog(), [](mock_reply& reply) {
             reply.status = 500;
@@ -282,10 +312,9 @@ TEST(cache_integration, stale_entry_is_served_when_the_refresh_answers_500) {
     bend_catalog(gw.catalog(), [](mock_reply& reply) {
         reply.status = 503;
         reply.body = R"({"title":"Service Unavailable","status":503})";
-        reply.delay = 1000ms;
     });
     const auto before = gw.catalog().server().request_count();
-    const auto answers = concurrent_gets(gw.port(), products_path, 20);
+    const auto answers = concurrent_gets_behind_one_fill(gw, products_path, 20);
     ASSERT_EQ(answers.size(), 20u);
     for (const auto& res : answers) {
         expect_stale_copy_of(res, result.stored);

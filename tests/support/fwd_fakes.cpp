@@ -24,17 +24,6 @@ bool is_hex_id(const nlohmann::json& value) {
 
 } // namespace
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return condition();
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
-}
-
 nlohmann::json body_json(const test_response& res) {
     return nlohmann::json::parse(res.body(), nullptr, false);
 }

@@ -18,14 +18,11 @@
 #include "kore_gateway/config/config.hpp"
 #include "kore_gateway/mock/fake_upstreams.hpp"
 #include "kore_gateway/mock/test_certificates.hpp"
+#include "support/eventually.hpp"
 #include "support/running_gateway.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
-
-// Calls condition every 10 ms until it holds or timeout has passed; returns its last value.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 nlohmann::json body_json(const test_response& res);
 

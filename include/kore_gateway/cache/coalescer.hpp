@@ -25,6 +25,7 @@ public:
         std::lock_guard lock(mutex_);
         auto [it, leader] = flights_.try_emplace(key);
         it->second.push_back(std::move(w));
+        ++waiting_;
         return leader;
     }
 
@@ -40,6 +41,7 @@ public:
             }
             waiters = std::move(it->second);
             flights_.erase(it);
+            waiting_ -= waiters.size();
         }
         for (auto& w : waiters) {
             w(result);
@@ -51,9 +53,16 @@ public:
         return flights_.size();
     }
 
+    // Callers registered and not yet handed a result, leaders included.
+    std::size_t waiting() const {
+        std::lock_guard lock(mutex_);
+        return waiting_;
+    }
+
 private:
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::vector<waiter>> flights_;
+    std::size_t waiting_ = 0; // the sum of the flights' waiter counts, kept for scrapes
 };
 
 } // namespace kore_gateway

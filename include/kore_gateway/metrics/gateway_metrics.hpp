@@ -36,6 +36,7 @@ public:
     void set_cache_evictions(value_callback fn);
     void set_cache_entries(value_callback fn);
     void set_cache_bytes(value_callback fn);
+    void set_cache_waiting(value_callback fn);
 
     // The exposition for GET /metrics; serve with prometheus_content_type.
     std::string render() const { return registry_.render(); }
@@ -53,6 +54,7 @@ private:
     counter_family& cache_evictions_;
     gauge_family& cache_entries_;
     gauge_family& cache_bytes_;
+    gauge_family& cache_waiting_;
     counter_family& token_requests_;
     counter_family& token_failures_;
     gauge& open_connections_;

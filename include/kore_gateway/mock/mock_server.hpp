@@ -90,6 +90,13 @@ public:
     // Closes, before returning, the connections that wait for their next request; one whose
     // answer is being written closes as soon as it is written. Never call it from a handler.
     void close_idle_connections();
+    // From now on every answer, once the handler has chosen it (faults included), waits until
+    // release_answers(): a test decides when requests piling up behind one exchange may end.
+    void hold_answers();
+    // Sends the held answers and stops holding.
+    void release_answers();
+    // Answers held now, counted on the server's thread.
+    std::size_t held_answers();
     // Connections not yet closed and gone, counted on the server's thread.
     std::size_t open_connections();
     void set_handler(mock_handler handler);
@@ -97,6 +104,10 @@ public:
     void stop();
 
 private:
+    // Runs fn on the server's thread and returns once it has run; does nothing once stopped.
+    void on_server_thread(const std::function<void()>& fn);
+    // The connections not yet gone; on the server's thread.
+    std::vector<std::shared_ptr<mock_connection>> live_connections() const;
     void do_accept();
     void on_accept(error_code ec, tcp::socket socket);
     // Records req and asks the handler, on the server's thread.
@@ -107,6 +118,7 @@ private:
     std::shared_ptr<ssl::context> tls_;
     std::uint16_t port_ = 0;
     std::vector<std::weak_ptr<mock_connection>> connections_; // touched on the server's thread
+    bool holding_ = false;                                    // touched on the server's thread
 
     mutable std::mutex mutex_;
     // Shared, so that a handler with state (a mutable lambda) keeps it from call to call.

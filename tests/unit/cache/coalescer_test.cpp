@@ -22,11 +22,28 @@ TEST(coalescer, first_join_leads_and_the_rest_wait) {
         EXPECT_FALSE(flights.join("k", record));
     }
     EXPECT_EQ(flights.in_flight(), 1u);
+    EXPECT_EQ(flights.waiting(), 5u);
     EXPECT_TRUE(got.empty());
 
     flights.complete("k", 42);
     EXPECT_EQ(got, std::vector<int>(5, 42));
     EXPECT_EQ(flights.in_flight(), 0u);
+    EXPECT_EQ(flights.waiting(), 0u);
+}
+
+TEST(coalescer, waiting_counts_the_callers_of_every_flight_until_theirs_completes) {
+    coalescer<int> flights;
+    const auto ignore = [](const int&) {};
+    flights.join("a", ignore);
+    flights.join("a", ignore);
+    flights.join("b", ignore);
+    EXPECT_EQ(flights.waiting(), 3u);
+    flights.complete("b", 1);
+    EXPECT_EQ(flights.waiting(), 2u);
+    flights.complete("unknown", 1);
+    EXPECT_EQ(flights.waiting(), 2u);
+    flights.complete("a", 1);
+    EXPECT_EQ(flights.waiting(), 0u);
 }
 
 TEST(coalescer, each_waiter_is_called_exactly_once) {

@@ -28,6 +28,7 @@ TEST(metrics_gateway, renders_every_family) {
         {"kore_gateway_cache_evictions_total", "counter"},
         {"kore_gateway_cache_entries", "gauge"},
         {"kore_gateway_cache_bytes", "gauge"},
+        {"kore_gateway_cache_waiting_requests", "gauge"},
         {"kore_gateway_token_requests_total", "counter"},
         {"kore_gateway_token_failures_total", "counter"},
         {"kore_gateway_open_connections", "gauge"},
@@ -38,10 +39,11 @@ TEST(metrics_gateway, renders_every_family) {
         EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;
     }
     // Unlabelled families have a sample from the start, so that dashboards never see gaps.
-    for (const char* zero : {"kore_gateway_cache_hits_total 0", "kore_gateway_cache_misses_total 0",
-                             "kore_gateway_cache_stale_total 0",
-                             "kore_gateway_cache_evictions_total 0", "kore_gateway_cache_entries 0",
-                             "kore_gateway_cache_bytes 0", "kore_gateway_open_connections 0"}) {
+    for (const char* zero :
+         {"kore_gateway_cache_hits_total 0", "kore_gateway_cache_misses_total 0",
+          "kore_gateway_cache_stale_total 0", "kore_gateway_cache_evictions_total 0",
+          "kore_gateway_cache_entries 0", "kore_gateway_cache_bytes 0",
+          "kore_gateway_cache_waiting_requests 0", "kore_gateway_open_connections 0"}) {
         EXPECT_TRUE(has_line(text, zero)) << zero;
     }
     EXPECT_TRUE(has_line(text, "kore_gateway_build_info{version=\"" KORE_GATEWAY_VERSION "\"} 1"));
@@ -131,12 +133,14 @@ TEST(metrics_gateway, callbacks_feed_their_families) {
     m.set_cache_entries([&entries] { return entries; });
     m.set_cache_bytes([] { return 4096.0; });
     m.set_cache_evictions([] { return 7.0; });
+    m.set_cache_waiting([] { return 20.0; });
     m.set_upstream_connections_opened("kore", [] { return 2.0; });
     m.set_upstream_connections_opened("catalog", [] { return 1.0; });
     auto text = m.render();
     EXPECT_TRUE(has_line(text, "kore_gateway_cache_entries 3"));
     EXPECT_TRUE(has_line(text, "kore_gateway_cache_bytes 4096"));
     EXPECT_TRUE(has_line(text, "kore_gateway_cache_evictions_total 7"));
+    EXPECT_TRUE(has_line(text, "kore_gateway_cache_waiting_requests 20"));
     EXPECT_TRUE(
         has_line(text, R"(kore_gateway_upstream_connections_opened_total{upstream="kore"} 2)"));
     EXPECT_TRUE(

@@ -360,6 +360,51 @@ TEST_F(mock_server_faults, hang_never_answers_until_stop) {
         << ec.message();
 }
 
+TEST_F(mock_server_faults, held_answers_wait_for_release_and_later_ones_do_not) {
+    server_.set_handler([](const recorded_request& req) { return reply_with("to " + req.target); });
+    server_.hold_answers();
+    send();
+    test_http_client second(server_.port());
+    ASSERT_FALSE(second.connect());
+    ASSERT_FALSE(second.write(make_request(http::verb::get, "/second")));
+    ASSERT_TRUE(wait_for_requests(server_, 2));
+    EXPECT_EQ(server_.held_answers(), 2u);
+    test_response res;
+    EXPECT_EQ(client_.read(res, 300ms), beast::error::timeout);
+
+    server_.release_answers();
+    ASSERT_FALSE(second.read(res));
+    EXPECT_EQ(res.body(), "to /second");
+    EXPECT_EQ(server_.held_answers(), 0u);
+    // No longer holding: the next request on the same connection is answered at once.
+    ASSERT_FALSE(second.write(make_request(http::verb::get, "/third")));
+    ASSERT_FALSE(second.read(res, 2s));
+    EXPECT_EQ(res.body(), "to /third");
+}
+
+TEST_F(mock_server_faults, a_held_fault_happens_once_released) {
+    answer_with(faulty(fault::close_before_answer));
+    server_.hold_answers();
+    send();
+    ASSERT_TRUE(wait_for_requests(server_, 1));
+    EXPECT_EQ(server_.held_answers(), 1u);
+    server_.release_answers();
+    test_response res;
+    EXPECT_EQ(client_.read(res), http::error::end_of_stream);
+}
+
+TEST_F(mock_server_faults, stop_ends_a_held_answer) {
+    answer_with(reply_with("never sent"));
+    server_.hold_answers();
+    send();
+    ASSERT_TRUE(wait_for_requests(server_, 1));
+    server_.stop();
+    test_response res;
+    const auto ec = client_.read(res);
+    EXPECT_TRUE(ec == http::error::end_of_stream || ec == net::error::connection_reset)
+        << ec.message();
+}
+
 TEST_F(mock_server_faults, wrong_content_length) {
     answer_with(faulty(fault::wrong_content_length, "short", 300ms));
     auto start = steady::now();
