@@ -92,6 +92,7 @@ public:
     void close_idle_connections();
     // From now on every answer, once the handler has chosen it (faults included), waits until
     // release_answers(): a test decides when requests piling up behind one exchange may end.
+    // Like close_idle_connections, these three wait for the server's thread: never from a handler.
     void hold_answers();
     // Sends the held answers and stops holding.
     void release_answers();
