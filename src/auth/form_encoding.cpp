@@ -1,12 +1,13 @@
 #include "kore_gateway/auth/form_encoding.hpp"
 
+#include "kore_gateway/util/ascii.hpp"
+
 namespace kore_gateway {
 
 namespace {
 
-bool is_unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_' || c == '~';
+bool is_unreserved(char c) {
+    return is_ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 void append_parameter(std::string& body, std::string_view name, std::string_view value) {
@@ -26,7 +27,7 @@ std::string percent_encode(std::string_view text) {
     out.reserve(text.size() * 3);
     for (const char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
-        if (is_unreserved(c)) {
+        if (is_unreserved(ch)) {
             out += ch;
         } else {
             out += '%';

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kore_gateway/auth/form_encoding.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 
@@ -49,11 +50,11 @@ bool is_b64token(std::string_view token) {
     if (padding == 0) {
         return false;
     }
-    return std::all_of(
-        token.begin(), token.begin() + static_cast<std::ptrdiff_t>(padding), [](char c) {
-            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-        });
+    return std::all_of(token.begin(), token.begin() + static_cast<std::ptrdiff_t>(padding),
+                       [](char c) {
+                           return is_ascii_alnum(c) || c == '-' || c == '.' || c == '_' ||
+                                  c == '~' || c == '+' || c == '/';
+                       });
 }
 
 std::string status_text(const upstream_response& response) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kore_gateway/util/ascii.hpp"
+
 namespace kore_gateway {
 namespace {
 
@@ -55,10 +57,8 @@ const std::vector<route>& gateway_routes() {
 
 bool is_valid_parameter(std::string_view value) {
     return !value.empty() && value.size() <= max_parameter_length &&
-           std::all_of(value.begin(), value.end(), [](char c) {
-               return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-';
-           });
+           std::all_of(value.begin(), value.end(),
+                       [](char c) { return is_ascii_alnum(c) || c == '_' || c == '-'; });
 }
 
 std::string method_list(const std::vector<http::verb>& methods) {

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <random>
+
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 
@@ -27,8 +28,7 @@ std::string random_id() {
 
 bool is_valid_request_id(std::string_view id) {
     return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
-               c == '-';
+        return is_ascii_alnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
     });
 }
 

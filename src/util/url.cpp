@@ -1,8 +1,9 @@
 #include "kore_gateway/util/url.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 
@@ -50,7 +51,7 @@ std::optional<url> parse_url(std::string_view text) {
     }
     const bool host_ok =
         !authority.empty() && std::all_of(authority.begin(), authority.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+            return is_ascii_alnum(c) || c == '.' || c == '-' || c == '_';
         });
     if (!host_ok) {
         return std::nullopt;
