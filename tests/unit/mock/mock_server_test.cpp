@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "kore_gateway/mock/test_certificates.hpp"
+#include "support/eventually.hpp"
 #include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway {
@@ -29,13 +30,7 @@ mock_reply faulty(fault what, std::string body = R"({"answer":"a body of some le
 
 // Waits (bounded) until the server has read n requests.
 bool wait_for_requests(const mock_server& server, std::size_t n) {
-    for (auto until = steady::now() + 3s; steady::now() < until;) {
-        if (server.request_count() >= n) {
-            return true;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    return false;
+    return eventually([&server, n] { return server.request_count() >= n; }, 3s);
 }
 
 TEST(mock_server, answers_and_records_a_plain_request) {

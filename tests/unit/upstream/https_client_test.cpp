@@ -11,11 +11,13 @@
 #include "kore_gateway/mock/mock_server.hpp"
 #include "kore_gateway/mock/test_certificates.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
+#include "support/eventually.hpp"
 
 namespace kore_gateway {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 
 // Every wait of these tests is bounded by this: a broken client fails a test, never hangs it.
 constexpr auto test_bound = 5s;
@@ -25,18 +27,6 @@ mock_reply answer(std::string body, fault what = fault::none) {
     reply.body = std::move(body);
     reply.what = what;
     return reply;
-}
-
-// Polls cond until it holds or test_bound passes; for state that only other threads change.
-template <class Condition> bool eventually(Condition cond) {
-    const auto until = std::chrono::steady_clock::now() + test_bound;
-    while (!cond()) {
-        if (std::chrono::steady_clock::now() >= until) {
-            return false;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
 }
 
 upstream_request make_request(http::verb method, std::string target, std::string body = {}) {
