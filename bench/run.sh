@@ -420,7 +420,7 @@ if [ "$profile" = 1 ]; then
             data=$tmp/perf-$scenario-$contender.data
             warmup "$scenario" "$PROFILE_CONNECTIONS" "$contender"
             log "profiling $contender under $scenario ($PROFILE_CONNECTIONS connections, ${DURATION} s)"
-            timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$PROFILE_CONNECTIONS" -d"$((DURATION + 2))s" --timeout 5s \
+            timeout $((DURATION + 30)) "${pin_wrk[@]}" wrk -t"$THREADS" -c"$PROFILE_CONNECTIONS" -d"$((DURATION + 2))s" --timeout 5s \
                 --latency "$(url_of "$contender" "$scenario")" >"$tmp/wrk/profile-$scenario.txt" 2>&1 &
             wrk_pid=$!
             pids+=("$wrk_pid")
