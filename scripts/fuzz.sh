@@ -9,7 +9,7 @@ seconds=${1:-30}
 ./scripts/bootstrap.sh ci # clang and libclang-rt-14-dev
 
 dir=build-fuzz
-targets=(fuzz_request fuzz_config fuzz_price_body fuzz_upstream_response fuzz_cache_key fuzz_json_validity)
+targets=(fuzz_request fuzz_desync fuzz_config fuzz_price_body fuzz_upstream_response fuzz_cache_key fuzz_json_validity)
 start=$SECONDS
 if [ ! -f "$dir/CMakeCache.txt" ]; then
     generator=()
@@ -27,7 +27,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # target) must be reachable, or the limits themselves are never exercised.
 max_len() {
     case "$1" in
-    fuzz_request) echo 20000 ;;
+    fuzz_request | fuzz_desync) echo 20000 ;;
     fuzz_upstream_response) echo 70000 ;;
     *) echo 8192 ;;
     esac

@@ -29,7 +29,10 @@ int main(int argc, char** argv) {
     }
     gateway_config config;
     try {
-        config = load_config(options.config_path, env);
+        // The demo needs no file: without --config or GATEWAY_CONFIG it runs on the built-in
+        // defaults, from whatever directory it is started in.
+        config = options.demo && !options.config_given ? load_config_from_text("{}", env)
+                                                       : load_config(options.config_path, env);
     } catch (const config_error& e) {
         std::cerr << "kore-gateway: invalid configuration: " << e.what() << "\n";
         return 1;
@@ -51,6 +54,11 @@ int main(int argc, char** argv) {
         app.stop_on_signals();
         app.start();
         app.wait();
+    } catch (const boost::system::system_error& e) {
+        // Its what() carries a source path of the machine Boost was built on: the code's message
+        // is what the operator can act on.
+        spdlog::error("kore-gateway: cannot start: {}", e.code().message());
+        return 1;
     } catch (const std::exception& e) {
         spdlog::error("kore-gateway: cannot start: {}", e.what());
         return 1;

@@ -26,7 +26,8 @@ cli_result parse_cli(const std::vector<std::string>& args, const env_lookup& env
             return {std::nullopt, "unknown argument '" + arg + "' (see --help)"};
         }
     }
-    if (options.config_path.empty()) {
+    options.config_given = !options.config_path.empty();
+    if (!options.config_given) {
         options.config_path = "config/gateway.json";
     }
     return {options, {}};

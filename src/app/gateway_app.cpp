@@ -16,7 +16,12 @@ gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
     dispatcher_ = std::make_unique<request_dispatcher>(config_, *upstreams_, metrics_,
                                                        steady_clock::instance());
     const tcp::endpoint endpoint{net::ip::make_address(config_.listen_address), config_.port};
-    listener_ = std::make_shared<listener>(io_, endpoint, *dispatcher_, limits_, tracker_);
+    try {
+        listener_ = std::make_shared<listener>(io_, endpoint, *dispatcher_, limits_, tracker_);
+    } catch (const listen_error& e) {
+        throw listen_error(std::string(e.what()) +
+                           " (GATEWAY_LISTEN_ADDRESS sets the address, GATEWAY_PORT the port)");
+    }
 }
 
 gateway_app::~gateway_app() {
@@ -36,11 +41,24 @@ void gateway_app::start() {
 void gateway_app::stop_on_signals() {
     signals_.add(SIGTERM);
     signals_.add(SIGINT);
+    // SIGHUP's default action would end the process without a word; until reload exists it is
+    // logged and ignored.
+    signals_.add(SIGHUP);
+    wait_for_signal();
+}
+
+void gateway_app::wait_for_signal() {
     signals_.async_wait([this](error_code ec, int signal) {
-        if (!ec) {
-            spdlog::info("signal {} received: draining", signal);
-            request_stop();
+        if (ec) {
+            return;
         }
+        if (signal == SIGHUP) {
+            spdlog::warn("SIGHUP received: configuration reload is not supported by this version; "
+                         "nothing changed (restart to apply a new configuration)");
+            return wait_for_signal();
+        }
+        spdlog::info("signal {} received: draining", signal);
+        request_stop();
     });
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/http/bearer.hpp"
 #include "kore_gateway/http/validation.hpp"
 #include "kore_gateway/log/logging.hpp"
 #include "kore_gateway/util/constant_time.hpp"
@@ -15,6 +16,7 @@ struct request_dispatcher::exchange {
     std::string_view method;
     std::string_view path;
     std::string_view route = "unmatched";
+    bool cacheable = false; // a route whose answers the gateway caches (CONTRACT.md section 16)
     std::string client_ip;
     std::chrono::steady_clock::time_point start;
     respond_fn done;
@@ -88,26 +90,9 @@ void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& 
     }
 
     auto match = router_.match(req.method(), path);
-    switch (match.result) {
-    case route_match::outcome::not_found:
-        return reply(error_outcome(errors::not_found, "no such endpoint"));
-    case route_match::outcome::bad_parameter:
-        ex->route = match.matched_route->name;
-        return reply(error_outcome(errors::bad_request, match.problem));
-    case route_match::outcome::method_not_allowed: {
-        ex->route = match.matched_route->name;
-        route_outcome outcome =
-            req.method() == http::verb::options
-                ? route_outcome{response{http::status::no_content, 11}, {}}
-                : error_outcome(errors::method_not_allowed, "method not allowed on this endpoint");
-        outcome.res.set(http::field::allow, match.allow);
-        return reply(std::move(outcome));
+    if (auto refused = routing_answer(*ex, match, req.method())) {
+        return reply(std::move(*refused));
     }
-    case route_match::outcome::matched:
-        break;
-    }
-
-    ex->route = match.matched_route->name;
     switch (match.matched_route->id) {
     case route_id::healthz:
         return reply(json_outcome(http::status::ok, {{"status", "ok"}}));
@@ -130,11 +115,39 @@ void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& 
     }
 }
 
+// The answer when the path and method alone decide the request (404, 400 for a parameter, 405,
+// or 204 with Allow for a plain OPTIONS); nullopt for a matched route.
+std::optional<route_outcome> request_dispatcher::routing_answer(exchange& ex,
+                                                                const route_match& match,
+                                                                http::verb method) const {
+    if (match.result == route_match::outcome::not_found) {
+        return error_outcome(errors::not_found, "no such endpoint");
+    }
+    ex.route = match.matched_route->name;
+    switch (match.result) {
+    case route_match::outcome::bad_parameter:
+        return error_outcome(errors::bad_request, match.problem);
+    case route_match::outcome::method_not_allowed: {
+        route_outcome outcome =
+            method == http::verb::options
+                ? route_outcome{response{http::status::no_content, 11}, {}}
+                : error_outcome(errors::method_not_allowed, "method not allowed on this endpoint");
+        outcome.res.set(http::field::allow, match.allow);
+        return outcome;
+    }
+    case route_match::outcome::not_found:
+    case route_match::outcome::matched:
+        break;
+    }
+    return std::nullopt;
+}
+
 void request_dispatcher::handle_upstream(const std::shared_ptr<exchange>& ex, request& req,
                                          route_match match, std::string_view query) {
     const auto reply = [&](route_outcome outcome) { ex->done(finish(*ex, std::move(outcome))); };
     upstream_call call;
     call.route = match.matched_route->id;
+    ex->cacheable = is_cached_route(call.route);
     call.params = std::move(match.params);
     call.request_id = ex->request_id;
     std::string problem;
@@ -166,6 +179,23 @@ void request_dispatcher::handle_upstream(const std::shared_ptr<exchange>& ex, re
     });
 }
 
+bool request_dispatcher::is_cached_route(route_id route) const {
+    switch (route) {
+    case route_id::deal:
+        return config_.deals_ttl.count() > 0;
+    case route_id::catalog_products:
+    case route_id::catalog_offers:
+        return config_.catalog_ttl.count() > 0;
+    case route_id::catalog_price:
+    case route_id::healthz:
+    case route_id::readyz:
+    case route_id::metrics:
+    case route_id::admin_cache_purge:
+        return false;
+    }
+    return false;
+}
+
 route_outcome request_dispatcher::readiness() const {
     const auto reason = upstream_.not_ready_reason();
     if (!reason.empty()) {
@@ -179,10 +209,8 @@ route_outcome request_dispatcher::purge(const request& req) {
         // Disabled admin endpoints look exactly like unknown ones.
         return error_outcome(errors::not_found, "no such endpoint");
     }
-    constexpr std::string_view scheme = "Bearer ";
-    const auto authorization = req[http::field::authorization];
-    if (!authorization.starts_with(scheme) ||
-        !constant_time_equals(authorization.substr(scheme.size()), config_.admin_token)) {
+    const auto token = bearer_credentials(req[http::field::authorization]);
+    if (!token || !constant_time_equals(*token, config_.admin_token)) {
         auto outcome =
             error_outcome(errors::unauthorized, "a valid admin bearer token is required");
         outcome.res.set(http::field::www_authenticate, "Bearer");
@@ -192,8 +220,8 @@ route_outcome request_dispatcher::purge(const request& req) {
     return json_outcome(http::status::ok, {{"purged", purged}});
 }
 
-response request_dispatcher::reject(rejection why, const http::request_header<>* header,
-                                    const request_context& ctx) {
+request_dispatcher::exchange request_dispatcher::exchange_of(const http::request_header<>* header,
+                                                             const request_context& ctx) {
     exchange ex;
     ex.client_ip = ctx.client_ip;
     ex.start = ctx.start;
@@ -210,6 +238,13 @@ response request_dispatcher::reject(rejection why, const http::request_header<>*
         ex.method = "-";
         ex.path = "-";
     }
+    return ex;
+}
+
+response request_dispatcher::reject(rejection why, std::string_view detail,
+                                    const http::request_header<>* header,
+                                    const request_context& ctx) {
+    auto ex = exchange_of(header, ctx);
     switch (why) {
     case rejection::body_too_big:
         return finish(ex, error_outcome(errors::payload_too_large,
@@ -219,15 +254,35 @@ response request_dispatcher::reject(rejection why, const http::request_header<>*
         return finish(ex, error_outcome(errors::headers_too_large,
                                         "request headers are larger than " +
                                             std::to_string(config_.max_header_bytes) + " bytes"));
+    case rejection::not_implemented:
+        return finish(ex, error_outcome(errors::not_implemented, detail));
+    case rejection::bad_header:
+        return finish(ex, error_outcome(errors::bad_request, detail));
     case rejection::malformed:
         break;
     }
     return finish(ex, error_outcome(errors::bad_request, "malformed HTTP request"));
 }
 
+std::optional<response> request_dispatcher::answer_before_body(const http::request_header<>& header,
+                                                               const request_context& ctx) {
+    auto ex = exchange_of(&header, ctx);
+    const auto match = router_.match(header.method(), ex.path);
+    auto refused = routing_answer(ex, match, header.method());
+    if (!refused) {
+        return std::nullopt;
+    }
+    return finish(ex, std::move(*refused));
+}
+
 response request_dispatcher::finish(exchange& ex, route_outcome outcome) const {
     auto& res = outcome.res;
     res.set(request_id_header, ex.request_id);
+    if (res.find(http::field::cache_control) == res.end()) {
+        // A browser may keep a cacheable route's answer but revalidates it (If-None-Match, 304),
+        // so a purge reaches it too; nothing else is kept.
+        res.set(http::field::cache_control, ex.cacheable ? "private, no-cache" : "no-store");
+    }
     cors_.decorate(res, ex.origin);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - ex.start);

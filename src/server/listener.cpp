@@ -14,11 +14,26 @@ listener::listener(io_context_pool& io, const tcp::endpoint& endpoint, request_h
                    const session_limits& limits, connection_tracker& tracker)
     : io_(io), acceptor_(io.first()), backoff_(acceptor_.get_executor()), handler_(handler),
       limits_(limits), tracker_(tracker) {
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(net::socket_base::reuse_address(true));
-    acceptor_.bind(endpoint);
-    acceptor_.listen(net::socket_base::max_listen_connections);
-    local_endpoint_ = acceptor_.local_endpoint();
+    // Error codes rather than Asio's exceptions, whose what() names a source file of the build
+    // machine: the operator reads this message and needs the address and the reason only.
+    error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) {
+        acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        acceptor_.bind(endpoint, ec);
+    }
+    if (!ec) {
+        acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (!ec) {
+        local_endpoint_ = acceptor_.local_endpoint(ec);
+    }
+    if (ec) {
+        throw listen_error("cannot listen on " + endpoint.address().to_string() + " port " +
+                           std::to_string(endpoint.port()) + ": " + ec.message());
+    }
 }
 
 void listener::run() {

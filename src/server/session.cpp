@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kore_gateway/http/http_date.hpp"
+#include "kore_gateway/http/request_framing.hpp"
 #include "kore_gateway/http/wire_header.hpp"
 
 namespace kore_gateway {
@@ -86,21 +88,71 @@ void session::do_read_request() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    // A request already whole in the buffer (the usual case) is parsed here, with the same
-    // parser and limits: http::async_read would parse it too, then post its completion through
-    // the executor. Whatever is missing is read asynchronously as before.
+    // A header already whole in the buffer (the usual case) is parsed here, with the same parser
+    // and limits: http::async_read_header would parse it too, then post its completion through
+    // the executor. Whatever is missing is read asynchronously.
+    const auto ec = parse_buffered();
+    if (ec || parser_->is_header_done()) {
+        return on_read_header(ec, 0);
+    }
+    stream_.expires_after(limits_.request_read_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+}
+
+// Feeds the buffered bytes to the parser; stops once the header is complete, so that it is
+// checked before a byte of the body is taken, and when the request is done.
+error_code session::parse_buffered() {
     error_code ec;
     while (buffer_.size() > 0 && !parser_->is_done()) {
+        const bool had_header = parser_->is_header_done();
         const auto used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
         if (ec == http::error::need_more) {
-            ec = {};
-            break;
+            return {};
         }
-        if (ec || used == 0) {
+        if (ec || used == 0 || (!had_header && parser_->is_header_done())) {
             break;
         }
     }
+    return ec;
+}
+
+void session::on_read_header(error_code ec, std::size_t) {
+    if (ec) {
+        return on_read_failed(ec);
+    }
+    auto& header = parser_->get();
+    if (const auto fault = check_request_header(header)) {
+        return reject(fault->status == http::status::not_implemented ? rejection::not_implemented
+                                                                     : rejection::bad_header,
+                      fault->message);
+    }
+    if (auto origin = origin_form(header.target())) {
+        header.target(*origin);
+    }
+    if (expects_continue(header) && !parser_->is_done()) {
+        if (auto answer = handler_.answer_before_body(header, context_)) {
+            // The body is never read: the connection cannot go on after this answer.
+            keep_alive_ = false;
+            return do_write(std::move(*answer));
+        }
+        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+        stream_.expires_after(limits_.request_read_timeout);
+        return net::async_write(stream_, net::buffer(continue_line.data(), continue_line.size()),
+                                [self = shared_from_this()](error_code write_ec, std::size_t) {
+                                    if (write_ec) {
+                                        return self->do_close();
+                                    }
+                                    self->do_read_body();
+                                });
+    }
+    do_read_body();
+}
+
+void session::do_read_body() {
+    const auto ec = parse_buffered();
     if (ec || parser_->is_done()) {
         return on_read_request(ec, 0);
     }
@@ -141,18 +193,24 @@ void session::on_read_failed(error_code ec) {
     } else if (ec == http::error::header_limit) {
         why = rejection::headers_too_big;
     }
+    spdlog::debug("client {}: unreadable request: {}", context_.client_ip, ec.message());
+    reject(why, {});
+}
+
+void session::reject(rejection why, std::string_view detail) {
     const bool have_header = parser_ && parser_->is_header_done();
     if (context_.start == std::chrono::steady_clock::time_point{}) {
         context_.start = std::chrono::steady_clock::now();
     }
-    spdlog::debug("client {}: unreadable request: {}", context_.client_ip, ec.message());
     keep_alive_ = false;
-    do_write(handler_.reject(why, have_header ? &parser_->get().base() : nullptr, context_));
+    do_write(
+        handler_.reject(why, detail, have_header ? &parser_->get().base() : nullptr, context_));
 }
 
 void session::do_write(response&& res) {
     const bool close = !keep_alive_ || draining_;
     res.keep_alive(!close);
+    res.set(http::field::date, http_date_now());
     res.prepare_payload();
     response_.emplace(std::move(res));
     if (response_->chunked()) {

@@ -10,7 +10,8 @@
 namespace kore_gateway {
 
 struct cli_options {
-    std::string config_path; // --config, else GATEWAY_CONFIG, else config/gateway.json
+    std::string config_path;   // --config, else GATEWAY_CONFIG, else config/gateway.json
+    bool config_given = false; // --config or GATEWAY_CONFIG named the file
     bool check_config = false;
     bool demo = false;
     bool version = false;

@@ -38,10 +38,11 @@ public:
     void request_stop();
     // Blocks until the gateway has stopped (after request_stop or a signal).
     void wait();
-    // Installs SIGTERM/SIGINT handling that calls request_stop.
+    // Installs SIGTERM/SIGINT handling that calls request_stop; SIGHUP is logged and ignored.
     void stop_on_signals();
 
 private:
+    void wait_for_signal();
     void finish_stop();
 
     // Declared before io_ so that they outlive the handlers its contexts destroy last: sessions

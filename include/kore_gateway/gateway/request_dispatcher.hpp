@@ -23,13 +23,19 @@ public:
                        gateway_metrics& metrics, const clock& clock);
 
     void handle(request req, const request_context& ctx, respond_fn done) override;
-    response reject(rejection why, const http::request_header<>* header,
+    response reject(rejection why, std::string_view detail, const http::request_header<>* header,
                     const request_context& ctx) override;
+    std::optional<response> answer_before_body(const http::request_header<>& header,
+                                               const request_context& ctx) override;
 
 private:
     struct exchange; // per-request state shared by the steps below
 
+    static exchange exchange_of(const http::request_header<>* header, const request_context& ctx);
     void dispatch(const std::shared_ptr<exchange>& ex, request& req);
+    std::optional<route_outcome> routing_answer(exchange& ex, const route_match& match,
+                                                http::verb method) const;
+    bool is_cached_route(route_id route) const;
     void handle_upstream(const std::shared_ptr<exchange>& ex, request& req, route_match match,
                          std::string_view query);
     route_outcome readiness() const;

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "kore_gateway/http/shared_body.hpp"
 #include "kore_gateway/net.hpp"
@@ -20,9 +22,12 @@ struct request_context {
     std::chrono::steady_clock::time_point start;
 };
 
-// Why the server itself refused a request before it reached the handler.
+// Why the server itself refused a request before it reached the handler. Each of them closes
+// the connection: where the request ends can no longer be trusted.
 enum class rejection {
     malformed,       // 400: the bytes are not HTTP/1.1
+    bad_header,      // 400: framing or Host in doubt (check_request_header); detail says why
+    not_implemented, // 501: a transfer coding the gateway does not implement; detail says which
     headers_too_big, // 431
     body_too_big,    // 413
 };
@@ -37,9 +42,14 @@ public:
     virtual ~request_handler() = default;
     virtual void handle(request req, const request_context& ctx, respond_fn done) = 0;
     // An error answer for a request the server could not read in full; header may be null when
-    // nothing usable was parsed.
-    virtual response reject(rejection why, const http::request_header<>* header,
-                            const request_context& ctx) = 0;
+    // nothing usable was parsed. detail, when not empty, is the message for the client.
+    virtual response reject(rejection why, std::string_view detail,
+                            const http::request_header<>* header, const request_context& ctx) = 0;
+    // The final answer to a request that expects "100 Continue", when its header alone already
+    // decides it (unknown path, method not allowed, ...): the body is then never read. nullopt
+    // lets the body come.
+    virtual std::optional<response> answer_before_body(const http::request_header<>& header,
+                                                       const request_context& ctx) = 0;
 };
 
 } // namespace kore_gateway

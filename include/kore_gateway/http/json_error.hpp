@@ -30,6 +30,8 @@ inline constexpr error_kind upstream_auth_failed{http::status::bad_gateway, "ups
 inline constexpr error_kind upstream_invalid_response{http::status::bad_gateway,
                                                       "upstream_invalid_response"};
 inline constexpr error_kind upstream_timeout{http::status::gateway_timeout, "upstream_timeout"};
+// A transfer coding before the final chunked that the gateway does not decode (CONTRACT.md 16).
+inline constexpr error_kind not_implemented{http::status::not_implemented, "not_implemented"};
 // /readyz while an upstream has no usable token yet.
 inline constexpr error_kind not_ready{http::status::service_unavailable, "not_ready"};
 } // namespace errors

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 
 #include "kore_gateway/http/exchange.hpp"
 #include "kore_gateway/net.hpp"
@@ -10,6 +11,12 @@
 #include "kore_gateway/server/session.hpp"
 
 namespace kore_gateway {
+
+// The listening socket could not be set up; what() names the address, the port and the reason.
+class listen_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 class listener final : public std::enable_shared_from_this<listener> {
 public:

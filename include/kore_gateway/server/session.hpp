@@ -1,5 +1,6 @@
-// One client connection: reads requests with a fresh parser each, hands them to the
-// request_handler, writes the answers, and enforces the client-side limits and deadlines.
+// One client connection: reads requests with a fresh parser each, checks each header's framing
+// before its body (answering "100 Continue" where asked), hands requests to the request_handler,
+// writes the answers, and enforces the client-side limits and deadlines.
 #pragma once
 
 #include <memory>
@@ -38,8 +39,12 @@ private:
     void do_wait_for_request();
     void on_first_bytes(error_code ec, std::size_t bytes);
     void do_read_request();
+    error_code parse_buffered();
+    void on_read_header(error_code ec, std::size_t bytes);
+    void do_read_body();
     void on_read_request(error_code ec, std::size_t bytes);
     void on_read_failed(error_code ec);
+    void reject(rejection why, std::string_view detail);
     void do_write(response&& res);
     void on_write(bool close, error_code ec, std::size_t bytes);
     void do_close();

@@ -1,0 +1,120 @@
+#include "kore_gateway/http/request_framing.hpp"
+
+#include <vector>
+
+#include <boost/url/parse.hpp>
+
+namespace kore_gateway {
+namespace {
+
+header_fault bad_request(std::string message) {
+    return {http::status::bad_request, std::move(message)};
+}
+
+// Every coding of every Transfer-Encoding line, in order; nullopt when a line is not a valid
+// comma-separated token list (RFC 9110 section 5.6.1).
+std::optional<std::vector<std::string_view>> transfer_codings(const http::request_header<>& h) {
+    std::vector<std::string_view> codings;
+    for (auto [it, end] = h.equal_range(http::field::transfer_encoding); it != end; ++it) {
+        const http::opt_token_list list{it->value()};
+        if (!http::validate_list(list)) {
+            return std::nullopt;
+        }
+        const auto before = codings.size();
+        for (const auto coding : list) {
+            codings.push_back(coding);
+        }
+        if (codings.size() == before) {
+            return std::nullopt; // an empty line names no coding
+        }
+    }
+    return codings;
+}
+
+std::optional<header_fault> check_transfer_encoding(const http::request_header<>& header) {
+    if (header.count(http::field::transfer_encoding) == 0) {
+        return std::nullopt;
+    }
+    if (header.version() < 11) {
+        // RFC 9112 section 6.1: HTTP/1.0 has no transfer codings; the framing is faulty.
+        return bad_request("Transfer-Encoding is not allowed in an HTTP/1.0 request");
+    }
+    if (header.count(http::field::content_length) != 0) {
+        return bad_request("a request must not have both Transfer-Encoding and Content-Length");
+    }
+    const auto codings = transfer_codings(header);
+    if (!codings) {
+        return bad_request("Transfer-Encoding is not a list of transfer codings");
+    }
+    const auto is_chunked = [](std::string_view coding) {
+        return beast::iequals(coding, "chunked");
+    };
+    if (!is_chunked(codings->back())) {
+        return bad_request("Transfer-Encoding must end with chunked");
+    }
+    for (std::size_t i = 0; i + 1 < codings->size(); ++i) {
+        if (is_chunked((*codings)[i])) {
+            return bad_request("Transfer-Encoding must name chunked only once");
+        }
+    }
+    if (codings->size() > 1) {
+        return header_fault{http::status::not_implemented,
+                            "only the chunked transfer coding is implemented"};
+    }
+    return std::nullopt;
+}
+
+std::optional<header_fault> check_content_length(const http::request_header<>& header) {
+    std::string_view first;
+    for (auto [it, end] = header.equal_range(http::field::content_length); it != end; ++it) {
+        if (first.empty()) {
+            first = it->value();
+        } else if (it->value() != first) {
+            return bad_request("Content-Length values disagree");
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<header_fault> check_request_header(const http::request_header<>& header) {
+    if (auto fault = check_transfer_encoding(header)) {
+        return fault;
+    }
+    if (auto fault = check_content_length(header)) {
+        return fault;
+    }
+    // RFC 9112 section 3.2: exactly one Host in HTTP/1.1, whatever the form of the target.
+    if (header.version() >= 11 && header.count(http::field::host) != 1) {
+        return bad_request(header.count(http::field::host) == 0
+                               ? "an HTTP/1.1 request needs a Host header"
+                               : "a request must have only one Host header");
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> origin_form(std::string_view target) {
+    if (target.empty() || target.front() == '/') {
+        return std::nullopt;
+    }
+    const auto parsed = boost::urls::parse_absolute_uri(target);
+    if (!parsed) {
+        return std::nullopt;
+    }
+    std::string origin{parsed->encoded_path()};
+    if (origin.empty() || origin.front() != '/') {
+        origin.insert(0, 1, '/');
+    }
+    if (parsed->has_query()) {
+        origin += '?';
+        origin += parsed->encoded_query();
+    }
+    return origin;
+}
+
+bool expects_continue(const http::request_header<>& header) {
+    return header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue");
+}
+
+} // namespace kore_gateway

@@ -1,0 +1,72 @@
+// The executable as an operator meets it (CONTRACT.md section 16): --demo from any directory,
+// a busy port named in words one can act on, and SIGHUP not ending the process.
+#include <csignal>
+#include <cstdio>
+
+#include <gtest/gtest.h>
+
+#include "kore_gateway/net.hpp"
+#include "support/child_process.hpp"
+#include "support/eventually.hpp"
+#include "support/test_client.hpp"
+
+namespace kore_gateway::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A generous bound that only catches a hang: start-up takes well under a second.
+constexpr auto start_bound = 20s;
+
+const std::map<std::string, std::string> demo_env{{"GATEWAY_PORT", "0"}, {"GATEWAY_THREADS", "1"}};
+
+TEST(startup, demo_runs_from_an_empty_directory) {
+    temporary_directory empty;
+    child_process gateway(KORE_GATEWAY_BINARY, {"--demo"}, demo_env, empty.path(),
+                          empty.path() + ".log");
+    const auto port = gateway.wait_for_listening_port(start_bound);
+    ASSERT_TRUE(port) << gateway.output();
+    const auto products = fetch(*port, http::verb::get, "/catalog/products");
+    EXPECT_EQ(products.result_int(), 200) << products.body();
+    gateway.signal(SIGTERM);
+    EXPECT_EQ(gateway.wait_for_exit(start_bound), 0) << gateway.output();
+}
+
+TEST(startup, sighup_is_logged_and_the_gateway_keeps_serving) {
+    temporary_directory dir;
+    child_process gateway(KORE_GATEWAY_BINARY, {"--demo"}, demo_env, dir.path(),
+                          dir.path() + "/out.log");
+    const auto port = gateway.wait_for_listening_port(start_bound);
+    ASSERT_TRUE(port) << gateway.output();
+    gateway.signal(SIGHUP);
+    ASSERT_TRUE(eventually([&] { return gateway.output().find("SIGHUP") != std::string::npos; },
+                           start_bound))
+        << gateway.output();
+    EXPECT_FALSE(gateway.wait_for_exit(0ms)) << "SIGHUP ended the process";
+    EXPECT_EQ(fetch(*port, http::verb::get, "/healthz").result_int(), 200);
+    gateway.signal(SIGTERM);
+    EXPECT_EQ(gateway.wait_for_exit(start_bound), 0) << gateway.output();
+}
+
+TEST(startup, a_busy_port_is_named_with_the_variable_that_sets_it) {
+    net::io_context ioc;
+    tcp::acceptor taken(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    const auto port = std::to_string(taken.local_endpoint().port());
+    temporary_directory dir;
+    child_process gateway(KORE_GATEWAY_BINARY, {"--demo"},
+                          {{"GATEWAY_PORT", port}, {"GATEWAY_THREADS", "1"}}, dir.path(),
+                          dir.path() + "/out.log");
+    EXPECT_EQ(gateway.wait_for_exit(start_bound), 1);
+    const auto output = gateway.output();
+    EXPECT_NE(output.find("127.0.0.1"), std::string::npos) << output;
+    EXPECT_NE(output.find(port), std::string::npos) << output;
+    EXPECT_NE(output.find("GATEWAY_PORT"), std::string::npos) << output;
+    EXPECT_NE(output.find("in use"), std::string::npos) << output;
+    // Boost's own what() would name a header of the build machine.
+    for (const char* path_hint : {"/usr/include", ".hpp", ".cpp", "boost/"}) {
+        EXPECT_EQ(output.find(path_hint), std::string::npos) << path_hint << " in: " << output;
+    }
+}
+
+} // namespace
+} // namespace kore_gateway::testing
