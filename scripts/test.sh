@@ -2,6 +2,6 @@
 # Installs what is missing, builds, and runs the whole test suite (what CI runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/bootstrap.sh ci
+./scripts/bootstrap.sh ci openapi
 ./scripts/build.sh build Release
 ctest --test-dir build --output-on-failure -j 2

@@ -23,13 +23,13 @@ gateway_config with_demo_upstreams(gateway_config config, const demo_upstreams& 
     kore.api_key = credentials.kore_api_key;
     kore.auth = client_credentials{must_parse(demo.auth_token_url()), credentials.client_id,
                                    credentials.client_secret, credentials.scope};
-    config.kore = std::move(kore);
+    config.set_upstream(std::move(kore));
 
     upstream_config catalog;
     catalog.name = "catalog";
     catalog.base_url = must_parse(demo.catalog_url());
     catalog.api_key = credentials.catalog_api_key;
-    config.catalog = std::move(catalog);
+    config.set_upstream(std::move(catalog));
     return config;
 }
 

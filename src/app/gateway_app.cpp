@@ -7,14 +7,27 @@
 namespace kore_gateway {
 
 gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
-    : config_(std::move(config)), limits_{config_.max_body_bytes, config_.max_header_bytes,
-                                          config_.request_read_timeout, config_.idle_timeout},
+    : config_(std::move(config)),
+      routes_(build_route_table(config_)), limits_{config_.max_body_bytes, config_.max_header_bytes,
+                                                   config_.request_read_timeout,
+                                                   config_.idle_timeout},
       tracker_(config_.max_connections, metrics_), io_(config_.threads), signals_(io_.first()),
       drain_deadline_(io_.first()) {
-    upstreams_ = std::make_unique<proxy_routes>(config_, io_.executors(), metrics_,
-                                                steady_clock::instance(), extra_ca_pem);
-    dispatcher_ = std::make_unique<request_dispatcher>(config_, *upstreams_, metrics_,
-                                                       steady_clock::instance());
+    const auto& clock = steady_clock::instance();
+    upstreams_ = std::make_unique<upstream_registry>(config_, io_.executors(), metrics_, clock,
+                                                     extra_ca_pem);
+    cache_ = std::make_unique<cached_fetch>(config_.cache_max_bytes, config_.stale_if_error, clock,
+                                            metrics_);
+    metrics_.set_cache_entries(
+        [this] { return static_cast<double>(cache_->store().snapshot().entries); });
+    metrics_.set_cache_bytes(
+        [this] { return static_cast<double>(cache_->store().snapshot().bytes); });
+    metrics_.set_cache_waiting([this] { return static_cast<double>(cache_->waiting()); });
+    metrics_.set_cache_evictions(
+        [this] { return static_cast<double>(cache_->store().snapshot().evictions); });
+    forwarding_ = std::make_unique<route_forwarding>(config_, routes_, *upstreams_, *cache_, clock);
+    dispatcher_ =
+        std::make_unique<request_dispatcher>(config_, routes_, *forwarding_, metrics_, clock);
     const tcp::endpoint endpoint{net::ip::make_address(config_.listen_address), config_.port};
     try {
         listener_ = std::make_shared<listener>(io_, endpoint, *dispatcher_, limits_, tracker_);

@@ -83,6 +83,9 @@ upstream_request make_token_request(const client_credentials& credentials) {
     upstream_request req{http::verb::post, target};
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
     req.set(http::field::accept, "application/json");
+    if (credentials.client_auth == client_auth_method::basic) {
+        req.set(http::field::authorization, basic_authorization(credentials));
+    }
     req.body() = make_token_request_body(credentials);
     return req;
 }

@@ -124,6 +124,21 @@ std::size_t response_cache::purge() {
     return purged;
 }
 
+std::size_t response_cache::erase_if(const std::function<bool(const cache_tags&)>& drop) {
+    std::unique_lock lock(mutex_);
+    std::size_t erased = 0;
+    for (auto it = map_.begin(); it != map_.end();) {
+        if (drop(it->second.entry->tags)) {
+            bytes_ -= it->second.bytes;
+            it = map_.erase(it);
+            ++erased;
+        } else {
+            ++it;
+        }
+    }
+    return erased;
+}
+
 response_cache::stats response_cache::snapshot() const {
     std::shared_lock lock(mutex_);
     return {map_.size(), bytes_, evictions_};

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/config/config_checks.hpp"
+#include "kore_gateway/config/upstream_config_loader.hpp"
 #include "kore_gateway/net.hpp"
 
 namespace kore_gateway {
@@ -24,35 +26,18 @@ using json = nlohmann::json;
 constexpr std::int64_t kib = 1024;
 constexpr std::int64_t mib = 1024 * kib;
 constexpr std::int64_t gib = 1024 * mib;
-constexpr std::int64_t max_timeout_ms = 3600000;
 constexpr std::int64_t max_seconds = 31536000;
-constexpr std::string_view default_kore_auth_url =
-    "https://koreauth.koresoftware.com/connect/token";
-constexpr std::string_view default_kore_scope = "pss-api";
-
-// The string fields of one upstream as read, before they are resolved into an upstream_config.
-struct raw_upstream {
-    std::string url;
-    std::string api_key;
-    std::string api_version;
-    std::string auth_url;
-    std::string client_id;
-    std::string client_secret;
-    std::string scope;
-};
 
 // Everything read from the file and the environment; source remembers where each value came
 // from so that validation errors name the key or the variable the operator has to fix.
 struct raw_config {
     gateway_config cfg;
-    raw_upstream kore;
-    raw_upstream catalog;
     std::map<std::string, std::string, std::less<>> source;
 };
 
 enum class kind { string, integer, number, boolean, string_list };
 
-// One configuration setting: its JSON key path, its environment variable and how it is stored.
+// One configuration setting: its JSON key, its environment variable and how it is stored.
 // Environment text is first converted to JSON so that both sources share one checking path.
 struct setting {
     std::string key{};
@@ -93,35 +78,6 @@ setting string_setting(std::string key, std::string env, std::string gateway_con
         .assign = [member](raw_config& r, const json& v) { r.cfg.*member = v.get<std::string>(); }};
 }
 
-setting upstream_setting(std::string key, std::string env, raw_upstream raw_config::*up,
-                         std::string raw_upstream::*field, bool secret) {
-    return {.key = std::move(key),
-            .env = std::move(env),
-            .type = kind::string,
-            .secret = secret,
-            .assign = [up, field](raw_config& r, const json& v) {
-                (r.*up).*field = v.get<std::string>();
-            }};
-}
-
-void add_upstream(std::vector<setting>& s, const std::string& section, const std::string& prefix,
-                  raw_upstream raw_config::*up) {
-    const auto add = [&](const std::string& field, const std::string& var,
-                         std::string raw_upstream::*member, bool secret) {
-        s.push_back(upstream_setting(section + "." + field, var.empty() ? "" : prefix + var, up,
-                                     member, secret));
-    };
-    add("url", "API_URL", &raw_upstream::url, false);
-    add("api_key", "API_KEY", &raw_upstream::api_key, true);
-    // CONTRACT.md defines no CATALOG_API_VERSION variable; the file key still exists.
-    add("api_version", up == &raw_config::kore ? "API_VERSION" : "", &raw_upstream::api_version,
-        false);
-    add("auth_url", "AUTH_URL", &raw_upstream::auth_url, false);
-    add("client_id", "CLIENT_ID", &raw_upstream::client_id, false);
-    add("client_secret", "CLIENT_SECRET", &raw_upstream::client_secret, true);
-    add("scope", "SCOPE", &raw_upstream::scope, false);
-}
-
 const std::vector<setting>& settings() {
     using g = gateway_config;
     static const std::vector<setting> all = [] {
@@ -156,7 +112,7 @@ const std::vector<setting>& settings() {
              .type = kind::boolean,
              .assign = [](raw_config& r,
                           const json& v) { r.cfg.allow_insecure_upstream = v.get<bool>(); }},
-            integer_setting("upstream_pool_size", "", 1, 4096, &g::upstream_pool_size),
+            integer_setting("upstream_pool_size", "", 1, max_pool_size, &g::upstream_pool_size),
             integer_setting("upstream_max_response_bytes", "", kib, gib,
                             &g::upstream_max_response_bytes),
             integer_setting("catalog_ttl_s", "GATEWAY_CATALOG_TTL_S", 0, max_seconds,
@@ -175,8 +131,6 @@ const std::vector<setting>& settings() {
                  }},
             string_setting("admin_token", "GATEWAY_ADMIN_TOKEN", &g::admin_token, true),
         };
-        add_upstream(s, "kore", "KORE_", &raw_config::kore);
-        add_upstream(s, "catalog", "CATALOG_", &raw_config::catalog);
         return s;
     }();
     return all;
@@ -187,10 +141,6 @@ const setting* find_setting(std::string_view key) {
     const auto found =
         std::find_if(all.begin(), all.end(), [&](const setting& s) { return s.key == key; });
     return found == all.end() ? nullptr : &*found;
-}
-
-std::string file_key(std::string_view key) {
-    return "key '" + std::string(key) + "'";
 }
 
 // How an error shows the offending value: never at all for a secret.
@@ -236,21 +186,9 @@ void assign(const setting& s, const json& v, const std::string& where, raw_confi
     if (!has_type(v, s.type)) {
         throw config_error(where + " must be " + std::string(type_name(s.type)));
     }
-    if (s.type == kind::integer) {
-        // The parser stores non-negative numbers as unsigned, which may exceed int64.
-        bool fits = false;
-        if (v.is_number_unsigned()) {
-            const auto n = v.get<std::uint64_t>();
-            fits = n <= static_cast<std::uint64_t>(s.max) &&
-                   (s.min <= 0 || n >= static_cast<std::uint64_t>(s.min));
-        } else {
-            const auto n = v.get<std::int64_t>();
-            fits = n >= s.min && n <= s.max;
-        }
-        if (!fits) {
-            throw config_error(where + ":" + shown(s, v.dump()) + " is out of range " +
-                               std::to_string(s.min) + ".." + std::to_string(s.max));
-        }
+    if (s.type == kind::integer && !integer_in_range(v, s.min, s.max)) {
+        throw config_error(where + ":" + shown(s, v.dump()) + " is out of range " +
+                           std::to_string(s.min) + ".." + std::to_string(s.max));
     }
     if (s.type == kind::number && !(v.get<double>() >= 0)) {
         throw config_error(where + ":" + shown(s, v.dump()) + " must be a number >= 0");
@@ -267,23 +205,21 @@ void assign(const setting& s, const json& v, const std::string& where, raw_confi
     raw.source[s.key] = where;
 }
 
-void apply_object(const json& object, const std::string& prefix, raw_config& raw) {
-    for (const auto& [name, value] : object.items()) {
-        const std::string key = prefix + name;
-        if (const auto* s = find_setting(key)) {
-            assign(*s, value, file_key(key), raw);
+// The file's top-level keys; the upstream sections are left to load_upstreams.
+void apply_file(const json& document, raw_config& raw) {
+    for (const auto& [key, value] : document.items()) {
+        if (is_upstream_section(key)) {
             continue;
         }
-        const auto& all = settings();
-        const bool is_section = std::any_of(
-            all.begin(), all.end(), [&](const setting& s) { return s.key.starts_with(key + "."); });
-        if (!is_section) {
+        if (key == "routes") {
+            raw.cfg.routes_source = value; // parsed by the route table, not here
+            continue;
+        }
+        const auto* s = find_setting(key);
+        if (s == nullptr) {
             throw config_error("unknown key '" + key + "'");
         }
-        if (!value.is_object()) {
-            throw config_error(file_key(key) + " must be an object");
-        }
-        apply_object(value, key + ".", raw);
+        assign(*s, value, file_key(key), raw);
     }
 }
 
@@ -362,81 +298,6 @@ std::string source_of(const raw_config& raw, std::string_view key) {
     return it != raw.source.end() ? it->second : file_key(key);
 }
 
-// Both places a missing value may be given, for "is required" errors.
-std::string either_name(std::string_view key) {
-    const auto& env = find_setting(key)->env;
-    return env.empty() ? file_key(key) : env + " (or config " + file_key(key) + ")";
-}
-
-url checked_url(const raw_config& raw, std::string_view key, const std::string& text) {
-    auto parsed = parse_url(text);
-    if (!parsed) {
-        throw config_error(source_of(raw, key) + ": '" + text +
-                           "' is not a valid URL (expected http(s)://host[:port][/path])");
-    }
-    if (!parsed->is_tls() && !raw.cfg.allow_insecure_upstream) {
-        throw config_error("insecure upstream URL " + text +
-                           " (set GATEWAY_ALLOW_INSECURE_UPSTREAM=1 to allow it in development)");
-    }
-    return *parsed;
-}
-
-void require(const std::string& value, std::string_view key, std::string_view because) {
-    if (value.empty()) {
-        throw config_error(either_name(key) + " is required when " + std::string(because));
-    }
-}
-
-// A value sent as a header line on every upstream call: a control character, CR and LF above
-// all, would split the line. The message leaves the value out, since it may be a secret.
-void require_header_value(const raw_config& raw, const std::string& value, std::string_view key) {
-    if (std::any_of(value.begin(), value.end(),
-                    [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
-        throw config_error(source_of(raw, key) + " must not contain control characters");
-    }
-}
-
-std::optional<upstream_config> resolve_kore(const raw_config& raw) {
-    const auto& r = raw.kore;
-    if (r.url.empty()) {
-        return std::nullopt;
-    }
-    upstream_config up{"kore", checked_url(raw, "kore.url", r.url), r.api_key, r.api_version, {}};
-    const std::string auth_url =
-        r.auth_url.empty() ? std::string(default_kore_auth_url) : r.auth_url;
-    client_credentials auth{checked_url(raw, "kore.auth_url", auth_url), r.client_id,
-                            r.client_secret,
-                            r.scope.empty() ? std::string(default_kore_scope) : r.scope};
-    // The KORE API wants both the API key and a bearer token on every call.
-    const std::string_view because = "the KORE upstream is configured";
-    require(r.client_id, "kore.client_id", because);
-    require(r.client_secret, "kore.client_secret", because);
-    require(r.api_key, "kore.api_key", because);
-    require_header_value(raw, r.api_key, "kore.api_key");
-    require_header_value(raw, r.api_version, "kore.api_version");
-    up.auth = std::move(auth);
-    return up;
-}
-
-std::optional<upstream_config> resolve_catalog(const raw_config& raw) {
-    const auto& r = raw.catalog;
-    if (r.url.empty()) {
-        return std::nullopt;
-    }
-    upstream_config up{
-        "catalog", checked_url(raw, "catalog.url", r.url), r.api_key, r.api_version, {}};
-    require_header_value(raw, r.api_key, "catalog.api_key");
-    require_header_value(raw, r.api_version, "catalog.api_version");
-    if (!r.auth_url.empty()) {
-        const std::string_view because = "the Catalog upstream has an auth URL";
-        up.auth = client_credentials{checked_url(raw, "catalog.auth_url", r.auth_url), r.client_id,
-                                     r.client_secret, r.scope};
-        require(r.client_id, "catalog.client_id", because);
-        require(r.client_secret, "catalog.client_secret", because);
-    }
-    return up;
-}
-
 void check_origins(const raw_config& raw) {
     const auto& origins = raw.cfg.cors_origins;
     const std::string where = source_of(raw, "cors_origins");
@@ -482,8 +343,6 @@ gateway_config resolve(raw_config raw) {
     check_listen_address(raw);
     check_ca_file(raw);
     check_origins(raw);
-    raw.cfg.kore = resolve_kore(raw);
-    raw.cfg.catalog = resolve_catalog(raw);
     if (raw.cfg.threads == 0) {
         raw.cfg.threads = std::max(1U, std::thread::hardware_concurrency());
     }
@@ -518,9 +377,12 @@ gateway_config load(const std::string& json_text, const std::string& origin,
         throw config_error(origin + " must hold a JSON object");
     }
     raw_config raw;
-    apply_object(document, "", raw);
+    apply_file(document, raw);
     apply_environment(env, raw);
-    return resolve(std::move(raw));
+    auto config = resolve(std::move(raw));
+    // Last: the upstream URL checks need the final allow_insecure_upstream.
+    load_upstreams(document, env, config);
+    return config;
 }
 
 } // namespace

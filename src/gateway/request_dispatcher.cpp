@@ -2,8 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/gateway/call_builder.hpp"
+#include "kore_gateway/gateway/openapi.hpp"
 #include "kore_gateway/http/bearer.hpp"
-#include "kore_gateway/http/validation.hpp"
 #include "kore_gateway/log/logging.hpp"
 #include "kore_gateway/util/constant_time.hpp"
 
@@ -17,6 +18,7 @@ struct request_dispatcher::exchange {
     std::string_view path;
     std::string_view route = "unmatched";
     bool cacheable = false; // a route whose answers the gateway caches (CONTRACT.md section 16)
+    bool head = false;
     std::string client_ip;
     std::chrono::steady_clock::time_point start;
     respond_fn done;
@@ -29,7 +31,6 @@ constexpr std::string_view request_id_header = "X-Request-Id";
 route_outcome json_outcome(http::status status, const nlohmann::json& body) {
     response res{status, 11};
     res.set(http::field::content_type, "application/json");
-    res.set(http::field::cache_control, "no-store");
     res.body() = make_body(body.dump());
     return {std::move(res), {}};
 }
@@ -44,10 +45,13 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 
 } // namespace
 
-request_dispatcher::request_dispatcher(const gateway_config& config, upstream_routes& upstream,
-                                       gateway_metrics& metrics, const clock& clock)
+request_dispatcher::request_dispatcher(const gateway_config& config, const route_table& routes,
+                                       upstream_routes& upstream, gateway_metrics& metrics,
+                                       const clock& clock)
     : config_(config), upstream_(upstream), metrics_(metrics), cors_(config.cors_origins),
-      router_(gateway_routes()), limiter_(config.rate_limit_rps, clock) {}
+      matcher_(routes), limiter_(config.rate_limit_rps, clock),
+      openapi_(make_body(make_openapi(routes, {.admin_enabled = !config.admin_token.empty(),
+                                               .rate_limited = config.rate_limit_rps > 0}))) {}
 
 void request_dispatcher::handle(request req, const request_context& ctx, respond_fn done) {
     auto ex = std::make_shared<exchange>();
@@ -57,6 +61,7 @@ void request_dispatcher::handle(request req, const request_context& ctx, respond
     ex->req = std::move(req);
     ex->origin = ex->req[http::field::origin];
     ex->method = ex->req.method_string();
+    ex->head = ex->req.method() == http::verb::head;
     ex->path = split_target(ex->req.target()).first;
     ex->client_ip = ctx.client_ip;
     ex->start = ctx.start;
@@ -71,129 +76,113 @@ void request_dispatcher::handle(request req, const request_context& ctx, respond
     dispatch(ex, ex->req);
 }
 
+// A plain OPTIONS on a known path is 204 with Allow; any other method it lacks is 405.
+route_outcome request_dispatcher::not_allowed(http::verb method, std::string_view allow) {
+    route_outcome outcome =
+        method == http::verb::options
+            ? route_outcome{response{http::status::no_content, 11}, {}}
+            : error_outcome(errors::method_not_allowed, "method not allowed on this endpoint");
+    outcome.res.set(http::field::allow, allow);
+    return outcome;
+}
+
+route_outcome request_dispatcher::preflight(exchange& ex, std::string_view allow) const {
+    if (cors_.check(ex.origin) != cors_policy::verdict::allowed) {
+        return error_outcome(errors::forbidden, "origin not allowed");
+    }
+    route_outcome outcome{response{http::status::no_content, 11}, {}};
+    cors_.answer_preflight(outcome.res, ex.origin, allow);
+    return outcome;
+}
+
 void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& req) {
     const auto [path, query] = split_target(req.target());
     const auto reply = [&](route_outcome outcome) { ex->done(finish(*ex, std::move(outcome))); };
+    const bool is_cors_preflight = is_preflight(req);
 
-    if (is_preflight(req)) {
-        const auto match = router_.match(req.method(), path);
-        if (match.result == route_match::outcome::not_found) {
-            return reply(error_outcome(errors::not_found, "no such endpoint"));
+    if (const auto local = match_local_endpoint(req.method(), path);
+        local.result != local_match::outcome::not_found) {
+        ex->route = local.name;
+        if (is_cors_preflight) {
+            return reply(preflight(*ex, local.allow));
         }
-        ex->route = match.matched_route->name;
-        if (cors_.check(ex->origin) != cors_policy::verdict::allowed) {
-            return reply(error_outcome(errors::forbidden, "origin not allowed"));
+        if (local.result == local_match::outcome::method_not_allowed) {
+            return reply(not_allowed(req.method(), local.allow));
         }
-        route_outcome outcome{response{http::status::no_content, 11}, {}};
-        cors_.answer_preflight(outcome.res, ex->origin, match.allow);
-        return reply(std::move(outcome));
+        return reply(answer_local(local.endpoint, req));
     }
 
-    auto match = router_.match(req.method(), path);
-    if (auto refused = routing_answer(*ex, match, req.method())) {
+    auto lookup = matcher_.match(req.method(), path);
+    if (is_cors_preflight && lookup.result != route_lookup::outcome::not_found) {
+        ex->route = lookup.row->name;
+        return reply(preflight(*ex, lookup.allow));
+    }
+    if (auto refused = routing_answer(*ex, lookup, req.method(), req[http::field::content_type])) {
         return reply(std::move(*refused));
     }
-    switch (match.matched_route->id) {
-    case route_id::healthz:
-        return reply(json_outcome(http::status::ok, {{"status", "ok"}}));
-    case route_id::readyz:
-        return reply(readiness());
-    case route_id::metrics: {
-        response res{http::status::ok, 11};
-        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        res.set(http::field::cache_control, "no-store");
-        res.body() = make_body(metrics_.render());
-        return reply({std::move(res), {}});
+    // A browser may keep a cached route's answer but revalidates it (If-None-Match, 304), so a
+    // purge reaches it too (CONTRACT.md section 16).
+    ex->cacheable = lookup.row->cache_ttl.count() > 0;
+    auto call = build_upstream_call(std::move(lookup), req, query);
+    if (auto* refused = std::get_if<route_outcome>(&call)) {
+        return reply(std::move(*refused));
     }
-    case route_id::admin_cache_purge:
-        return reply(purge(req));
-    case route_id::deal:
-    case route_id::catalog_products:
-    case route_id::catalog_offers:
-    case route_id::catalog_price:
-        return handle_upstream(ex, req, std::move(match), query);
-    }
-}
-
-// The answer when the path and method alone decide the request (404, 400 for a parameter, 405,
-// or 204 with Allow for a plain OPTIONS); nullopt for a matched route.
-std::optional<route_outcome> request_dispatcher::routing_answer(exchange& ex,
-                                                                const route_match& match,
-                                                                http::verb method) const {
-    if (match.result == route_match::outcome::not_found) {
-        return error_outcome(errors::not_found, "no such endpoint");
-    }
-    ex.route = match.matched_route->name;
-    switch (match.result) {
-    case route_match::outcome::bad_parameter:
-        return error_outcome(errors::bad_request, match.problem);
-    case route_match::outcome::method_not_allowed: {
-        route_outcome outcome =
-            method == http::verb::options
-                ? route_outcome{response{http::status::no_content, 11}, {}}
-                : error_outcome(errors::method_not_allowed, "method not allowed on this endpoint");
-        outcome.res.set(http::field::allow, match.allow);
-        return outcome;
-    }
-    case route_match::outcome::not_found:
-    case route_match::outcome::matched:
-        break;
-    }
-    return std::nullopt;
-}
-
-void request_dispatcher::handle_upstream(const std::shared_ptr<exchange>& ex, request& req,
-                                         route_match match, std::string_view query) {
-    const auto reply = [&](route_outcome outcome) { ex->done(finish(*ex, std::move(outcome))); };
-    upstream_call call;
-    call.route = match.matched_route->id;
-    ex->cacheable = is_cached_route(call.route);
-    call.params = std::move(match.params);
-    call.request_id = ex->request_id;
-    std::string problem;
-    switch (call.route) {
-    case route_id::catalog_offers:
-    case route_id::catalog_price: {
-        auto check = check_customer_query(query, call.route == route_id::catalog_offers);
-        problem = std::move(check.problem);
-        call.customer_id = std::move(check.customer_id);
-        break;
-    }
-    default:
-        problem = check_empty_query(query);
-        break;
-    }
-    if (problem.empty() && call.route == route_id::catalog_price) {
-        problem = price_body_problem(req.body()).value_or("");
-        call.body = std::move(req.body());
-    }
-    if (!problem.empty()) {
-        return reply(error_outcome(errors::bad_request, problem));
-    }
-    // Several If-None-Match lines mean one comma-separated list (RFC 9110 section 5.3).
-    for (auto [it, end] = req.equal_range(http::field::if_none_match); it != end; ++it) {
-        call.if_none_match += (call.if_none_match.empty() ? "" : ", ") + std::string(it->value());
-    }
-    upstream_.handle(std::move(call), [this, ex](route_outcome outcome) {
+    auto& upstream_call = std::get<kore_gateway::upstream_call>(call);
+    upstream_call.request_id = ex->request_id;
+    upstream_.handle(std::move(upstream_call), [this, ex](route_outcome outcome) {
         ex->done(finish(*ex, std::move(outcome)));
     });
 }
 
-bool request_dispatcher::is_cached_route(route_id route) const {
-    switch (route) {
-    case route_id::deal:
-        return config_.deals_ttl.count() > 0;
-    case route_id::catalog_products:
-    case route_id::catalog_offers:
-        return config_.catalog_ttl.count() > 0;
-    case route_id::catalog_price:
-    case route_id::healthz:
-    case route_id::readyz:
-    case route_id::metrics:
-    case route_id::admin_cache_purge:
-        return false;
+route_outcome request_dispatcher::answer_local(local_endpoint endpoint, const request& req) {
+    switch (endpoint) {
+    case local_endpoint::healthz:
+        return json_outcome(http::status::ok, {{"status", "ok"}});
+    case local_endpoint::readyz:
+        return readiness();
+    case local_endpoint::metrics: {
+        response res{http::status::ok, 11};
+        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        res.body() = make_body(metrics_.render());
+        return {std::move(res), {}};
     }
-    return false;
+    case local_endpoint::openapi: {
+        response res{http::status::ok, 11};
+        res.set(http::field::content_type, "application/json");
+        res.body() = openapi_;
+        return {std::move(res), {}};
+    }
+    case local_endpoint::admin_cache_purge:
+        return purge(req);
+    }
+    return error_outcome(errors::not_found, "no such endpoint");
+}
+
+// The answer when the path, method and media type alone decide the request (404, 400 for a
+// path parameter, 405 or 204 with Allow, 415); nullopt for a request that goes on. Sets the
+// route label.
+std::optional<route_outcome> request_dispatcher::routing_answer(exchange& ex,
+                                                                const route_lookup& lookup,
+                                                                http::verb method,
+                                                                std::string_view content_type) {
+    if (lookup.result == route_lookup::outcome::not_found) {
+        return error_outcome(errors::not_found, "no such endpoint");
+    }
+    ex.route = lookup.row->name;
+    switch (lookup.result) {
+    case route_lookup::outcome::bad_parameter:
+        return error_outcome(errors::bad_request, lookup.problem);
+    case route_lookup::outcome::method_not_allowed:
+        return not_allowed(method, lookup.allow);
+    case route_lookup::outcome::not_found:
+    case route_lookup::outcome::matched:
+        break;
+    }
+    if (lookup.row->has_body() && !is_json_media_type(content_type)) {
+        return error_outcome(errors::unsupported_media_type,
+                             "the request body must be JSON (Content-Type: application/json)");
+    }
+    return std::nullopt;
 }
 
 route_outcome request_dispatcher::readiness() const {
@@ -267,8 +256,16 @@ response request_dispatcher::reject(rejection why, std::string_view detail,
 std::optional<response> request_dispatcher::answer_before_body(const http::request_header<>& header,
                                                                const request_context& ctx) {
     auto ex = exchange_of(&header, ctx);
-    const auto match = router_.match(header.method(), ex.path);
-    auto refused = routing_answer(ex, match, header.method());
+    if (const auto local = match_local_endpoint(header.method(), ex.path);
+        local.result != local_match::outcome::not_found) {
+        if (local.result == local_match::outcome::matched) {
+            return std::nullopt;
+        }
+        ex.route = local.name;
+        return finish(ex, not_allowed(header.method(), local.allow));
+    }
+    const auto lookup = matcher_.match(header.method(), ex.path);
+    auto refused = routing_answer(ex, lookup, header.method(), header[http::field::content_type]);
     if (!refused) {
         return std::nullopt;
     }
@@ -279,14 +276,17 @@ response request_dispatcher::finish(exchange& ex, route_outcome outcome) const {
     auto& res = outcome.res;
     res.set(request_id_header, ex.request_id);
     if (res.find(http::field::cache_control) == res.end()) {
-        // A browser may keep a cacheable route's answer but revalidates it (If-None-Match, 304),
-        // so a purge reaches it too; nothing else is kept.
         res.set(http::field::cache_control, ex.cacheable ? "private, no-cache" : "no-store");
     }
     cors_.decorate(res, ex.origin);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - ex.start);
     const auto bytes = shared_body::size(res.body());
+    if (ex.head) {
+        // HEAD answers as GET would, without the body (RFC 9110 section 9.3.2).
+        res.content_length(bytes);
+        res.body() = nullptr;
+    }
     log_access({ex.method, ex.path, res.result_int(), static_cast<std::size_t>(bytes), elapsed,
                 ex.request_id, outcome.error_id, ex.route, ex.client_ip});
     metrics_.observe_request(ex.route, res.result_int(),

@@ -98,7 +98,9 @@ std::optional<std::string> origin_form(std::string_view target) {
     if (target.empty() || target.front() == '/') {
         return std::nullopt;
     }
-    const auto parsed = boost::urls::parse_absolute_uri(target);
+    // Its own NUL-terminated copy: Boost.URL 1.81 reads a view up to a NUL, past its size.
+    const std::string target_text(target);
+    const auto parsed = boost::urls::parse_absolute_uri(target_text);
     if (!parsed) {
         return std::nullopt;
     }

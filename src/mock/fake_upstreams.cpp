@@ -4,7 +4,9 @@
 #include <cmath>
 #include <optional>
 
+#include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include "kore_gateway/util/ids.hpp"
 
@@ -73,6 +75,55 @@ std::optional<std::map<std::string, std::string>> parse_form(std::string_view te
         fields[*name] = *value;
     }
     return fields;
+}
+
+// A field of a parsed form; empty when absent.
+std::string form_field(const std::map<std::string, std::string>& form, const std::string& name) {
+    const auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+}
+
+// RFC 4648 base64 with its padding; nullopt when text is not that.
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    std::string out(text.size() / 4 * 3, '\0');
+    const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                       reinterpret_cast<const unsigned char*>(text.data()),
+                                       static_cast<int>(text.size()));
+    if (length < 0) {
+        return std::nullopt;
+    }
+    // EVP_DecodeBlock counts the padding as decoded zero bytes.
+    const auto padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+    out.resize(static_cast<std::size_t>(length - padding));
+    return out;
+}
+
+struct client_id_and_secret {
+    std::string id;
+    std::string secret;
+};
+
+// RFC 6749 section 2.3.1: "Basic " base64(form_urlencode(id) ":" form_urlencode(secret)), the
+// scheme in any case. nullopt when value is not that.
+std::optional<client_id_and_secret> basic_credentials(std::string_view value) {
+    constexpr std::string_view scheme = "basic ";
+    if (!boost::beast::iequals(value.substr(0, scheme.size()), scheme)) {
+        return std::nullopt;
+    }
+    const auto decoded = base64_decode(value.substr(scheme.size()));
+    const auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+        return std::nullopt;
+    }
+    auto id = form_decode(std::string_view(*decoded).substr(0, colon));
+    auto secret = form_decode(std::string_view(*decoded).substr(colon + 1));
+    if (!id || !secret) {
+        return std::nullopt;
+    }
+    return client_id_and_secret{std::move(*id), std::move(*secret)};
 }
 
 std::string bearer_token(const recorded_request& req) {
@@ -819,6 +870,7 @@ mock_reply fake_auth::handle(const recorded_request& req) {
 }
 
 mock_reply fake_auth::answer_token_request(const recorded_request& req) {
+    last_authorization_ = req.header("authorization");
     auto form = req.header("content-type").starts_with("application/x-www-form-urlencoded")
                     ? parse_form(req.body)
                     : std::nullopt;
@@ -848,15 +900,15 @@ mock_reply fake_auth::answer_token_request(const recorded_request& req) {
         return reply;
     }
     }
-    auto field = [&form](const std::string& name) {
-        auto it = form->find(name);
-        return it == form->end() ? std::string() : it->second;
-    };
+    const auto field = [&form](const std::string& name) { return form_field(*form, name); };
     if (field("grant_type") != "client_credentials") {
         return json_reply(400, {{"error", "unsupported_grant_type"}});
     }
-    if (field("client_id") != client_id_ || field("client_secret") != client_secret_) {
-        return json_reply(400, {{"error", "invalid_client"}});
+    if (auto refused = refuse_client(req, *form)) {
+        return *refused;
+    }
+    if (!expected_audience_.empty() && field("audience") != expected_audience_) {
+        return json_reply(400, {{"error", "invalid_request"}});
     }
     // Like IdentityServer, a request without scope gets every scope the client is allowed.
     if (form->contains("scope") && field("scope") != scope_) {
@@ -868,6 +920,44 @@ mock_reply fake_auth::answer_token_request(const recorded_request& req) {
                             {"expires_in", expires_in_},
                             {"token_type", "Bearer"},
                             {"scope", scope_}});
+}
+
+std::optional<mock_reply>
+fake_auth::refuse_client(const recorded_request& req,
+                         const std::map<std::string, std::string>& form) const {
+    if (client_auth_ == client_auth_method::body) {
+        if (form_field(form, "client_id") != client_id_ ||
+            form_field(form, "client_secret") != client_secret_) {
+            return json_reply(400, {{"error", "invalid_client"}});
+        }
+        return std::nullopt;
+    }
+    // RFC 6749 section 5.2: a failed Basic authentication is a 401 with a challenge.
+    auto unauthorized = json_reply(401, {{"error", "invalid_client"}});
+    unauthorized.headers.emplace_back("WWW-Authenticate", R"(Basic realm="fake-auth")");
+    const auto authorization = req.header("authorization");
+    if (authorization.empty()) {
+        return unauthorized;
+    }
+    const auto client = basic_credentials(authorization);
+    // Section 2.3: one authentication method per request, so no secret in the form as well.
+    if (!client || form.contains("client_secret")) {
+        return json_reply(400, {{"error", "invalid_request"}});
+    }
+    if (client->id != client_id_ || client->secret != client_secret_) {
+        return unauthorized;
+    }
+    return std::nullopt;
+}
+
+void fake_auth::set_client_auth(client_auth_method how) {
+    std::lock_guard lock(mutex_);
+    client_auth_ = how;
+}
+
+void fake_auth::set_expected_audience(std::string expected) {
+    std::lock_guard lock(mutex_);
+    expected_audience_ = std::move(expected);
 }
 
 void fake_auth::set_expires_in(std::int64_t seconds) {
@@ -909,6 +999,11 @@ std::size_t fake_auth::token_requests() const {
 std::map<std::string, std::string> fake_auth::last_form() const {
     std::lock_guard lock(mutex_);
     return last_form_;
+}
+
+std::string fake_auth::last_authorization() const {
+    std::lock_guard lock(mutex_);
+    return last_authorization_;
 }
 
 // ---------------------------------------------------------------------------------------------

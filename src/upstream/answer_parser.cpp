@@ -4,7 +4,8 @@ namespace kore_gateway {
 
 bool is_kept_answer_field(http::field name) {
     return name == http::field::content_type || name == http::field::cache_control ||
-           name == http::field::content_length;
+           name == http::field::content_length || name == http::field::location ||
+           name == http::field::content_location;
 }
 
 void answer_parser::on_response_impl(int code, beast::string_view, int version, error_code&) {

@@ -166,7 +166,9 @@ class https_client::exchange : public std::enable_shared_from_this<exchange> {
 public:
     exchange(std::shared_ptr<https_client> client, upstream_request req, upstream_callback done)
         : client_(std::move(client)), req_(std::move(req)), done_(std::move(done)),
-          deadline_(clock_type::now() + client_->opts_.timeout), lease_(*client_) {}
+          deadline_(clock_type::now() +
+                    (req_.timeout().count() > 0 ? req_.timeout() : client_->opts_.timeout)),
+          lease_(*client_) {}
 
     // Asks the pool for a slot; called once, from any thread.
     void start() {

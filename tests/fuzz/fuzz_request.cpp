@@ -1,18 +1,23 @@
 // Client bytes through everything the gateway does with them before any upstream is involved:
-// the Beast request parser with the server's limits, then (as request_dispatcher does) the router,
-// the query and body checks, the request id and the CORS decision. Or, for bytes that are not a
+// the Beast request parser with the server's limits, then (as request_dispatcher does) the local
+// endpoints, the route matcher over the built-in routes, the query, media type and body checks of
+// the row, the request id and the CORS decision. Or, for bytes that are not a
 // request, what the rejection path reads of a half-parsed header.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "fuzz_input.hpp"
 #include "kore_gateway/config/config.hpp"
+#include "kore_gateway/config/route_table.hpp"
 #include "kore_gateway/cors/cors_policy.hpp"
+#include "kore_gateway/gateway/call_builder.hpp"
+#include "kore_gateway/gateway/local_endpoints.hpp"
+#include "kore_gateway/gateway/route_matcher.hpp"
 #include "kore_gateway/http/exchange.hpp"
-#include "kore_gateway/http/router.hpp"
-#include "kore_gateway/http/validation.hpp"
 #include "kore_gateway/util/ids.hpp"
 
 namespace kore_gateway {
@@ -26,8 +31,18 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
     return {target.substr(0, question), target.substr(question + 1)};
 }
 
-void use_request(const request& req) {
-    static const router routes(gateway_routes());
+void use_request(request& req) {
+    static const auto routes = [] {
+        std::vector<std::string> problems;
+        auto table = build_route_table(
+            nullptr, {std::chrono::seconds(60), std::chrono::seconds(60), {"kore", "catalog"}},
+            problems);
+        if (!problems.empty()) {
+            __builtin_trap();
+        }
+        return table;
+    }();
+    static const route_matcher matcher(routes);
     static const cors_policy any_origin({"*"});
     static const cors_policy allowlist({"https://app.example.com", "http://127.0.0.1:3000"});
 
@@ -36,25 +51,31 @@ void use_request(const request& req) {
     (void)any_origin.check(origin);
     (void)allowlist.check(origin);
     (void)is_preflight(req);
+    (void)match_local_endpoint(req.method(), req.target());
 
     const auto [path, query] = split_target(req.target());
-    const auto match = routes.match(req.method(), path);
-    if (match.result == route_match::outcome::matched) {
-        for (const auto& [name, value] : match.params) {
-            // The router's promise: a matched parameter is safe to put into an upstream path.
-            if (!is_valid_parameter(value)) {
+    auto lookup = matcher.match(req.method(), path);
+    if (lookup.result != route_lookup::outcome::matched) {
+        return;
+    }
+    const auto& row = *lookup.row;
+    for (const auto& [name, value] : lookup.params) {
+        // The matcher's promise: a matched parameter is safe to put into an upstream path.
+        if (value.empty() || value.find_first_of("/?#") != std::string::npos) {
+            __builtin_trap();
+        }
+    }
+    const auto call = build_upstream_call(std::move(lookup), req, query);
+    if (const auto* accepted = std::get_if<upstream_call>(&call)) {
+        for (const auto& [name, value] : accepted->query) {
+            // An accepted query parameter is one the row declares.
+            const bool declared = std::any_of(row.query.begin(), row.query.end(),
+                                              [&](const query_rule& r) { return r.name == name; });
+            if (!declared) {
                 __builtin_trap();
             }
         }
-    }
-    const auto required = check_customer_query(query, true);
-    if (required.problem.empty() && !is_valid_parameter(required.customer_id)) {
-        __builtin_trap(); // an accepted customerId goes upstream as it is
-    }
-    (void)check_customer_query(query, false);
-    (void)check_empty_query(query);
-    if (req.method() == http::verb::post) {
-        (void)price_body_problem(req.body());
+        (void)encode_query(accepted->query);
     }
 }
 

@@ -193,7 +193,7 @@ TEST(fault_injection, a_slow_trickle_is_cut_off_by_the_exchange_deadline) {
     gateway_with_fakes gw([&slow](gateway_config& config) {
         limit_upstreams(config);
         config.allow_insecure_upstream = true;
-        config.kore->base_url = *parse_url(slow.base_url());
+        config.find_upstream("kore")->base_url = *parse_url(slow.base_url());
     });
     const auto started = steady::now();
     const auto res = fetch(gw.port(), http::verb::get, deal_target());
@@ -216,7 +216,8 @@ TEST(fault_injection, a_plain_http_server_where_tls_is_expected_fails_the_handsh
     mock_server plain(would_answer);
     gateway_with_fakes gw([&plain](gateway_config& config) {
         limit_upstreams(config);
-        config.kore->base_url = *parse_url("https://127.0.0.1:" + std::to_string(plain.port()));
+        config.find_upstream("kore")->base_url =
+            *parse_url("https://127.0.0.1:" + std::to_string(plain.port()));
     });
     const auto started = steady::now();
     expect_contract_error(fetch(gw.port(), http::verb::get, deal_target()), 502,

@@ -73,7 +73,8 @@ void expect_nothing_from_the_client(const recorded_request& req) {
 }
 
 TEST(forwarding, deal_request_carries_the_gateways_credentials_and_nothing_of_the_clients) {
-    gateway_with_fakes gw([](gateway_config& config) { config.kore->api_version = "2.1"; });
+    gateway_with_fakes gw(
+        [](gateway_config& config) { config.find_upstream("kore")->api_version = "2.1"; });
     auto headers = hostile_client_headers;
     headers["X-Request-Id"] = "fwd-request-0001";
     test_client client(gw.port());
@@ -204,8 +205,9 @@ TEST(forwarding, every_route_reaches_its_upstream_path_and_query) {
 TEST(forwarding, base_url_path_is_prepended_to_every_upstream_path) {
     gateway_with_fakes gw([](gateway_config& config) {
         // A trailing slash in the configured URL must not double the separator.
-        config.kore->base_url = must_parse_url(config.kore->base_url.origin() + "/v2/");
-        config.catalog->base_url.path = "/catalog-api/v1.1";
+        config.find_upstream("kore")->base_url =
+            must_parse_url(config.find_upstream("kore")->base_url.origin() + "/v2/");
+        config.find_upstream("catalog")->base_url.path = "/catalog-api/v1.1";
     });
     // The fakes serve without the prefix: strip it before answering.
     auto strip = [](auto& fake, std::string prefix) {

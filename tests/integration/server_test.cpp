@@ -108,7 +108,7 @@ TEST(server, known_path_with_another_method_is_405_with_allow) {
     running_gateway gw;
     const auto res = fetch(gw.port(), http::verb::delete_, "/catalog/products");
     EXPECT_EQ(res.result_int(), 405);
-    EXPECT_EQ(res[http::field::allow], "GET");
+    EXPECT_EQ(res[http::field::allow], "GET, HEAD"); // HEAD on every GET route (section 10)
     EXPECT_EQ(json_of(res)["error"], "method_not_allowed");
 }
 

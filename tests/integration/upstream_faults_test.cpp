@@ -84,7 +84,7 @@ TEST(upstream_faults, certificate_for_another_host_name_is_rejected) {
     options.catalog_tls = make_server_tls_context(issue_server_certificate(pki, {"localhost"}));
     fwd_fakes fakes(pki, options);
     auto config = fakes.config();
-    config.catalog->base_url.host = "127.0.0.1";
+    config.find_upstream("catalog")->base_url.host = "127.0.0.1";
     running_gateway gw(config, fakes.ca_pem());
 
     EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 502,
@@ -100,7 +100,7 @@ TEST(upstream_faults, certificate_for_another_host_name_is_rejected) {
 TEST(upstream_faults, certificate_with_the_ip_address_is_accepted_for_an_ip_url) {
     fwd_fakes fakes; // the certificate names localhost and 127.0.0.1
     auto config = fakes.config();
-    config.kore->base_url.host = "127.0.0.1";
+    config.find_upstream("kore")->base_url.host = "127.0.0.1";
     running_gateway gw(config, fakes.ca_pem());
     EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
     const auto sent = fakes.kore().server().requests();
@@ -142,7 +142,7 @@ TEST(upstream_faults, sni_names_the_upstream_host_and_is_left_out_for_an_ip_addr
     const sni_recorder catalog_sni(*options.catalog_tls);
     fwd_fakes fakes(pki, options);
     auto config = fakes.config();
-    config.catalog->base_url.host = "127.0.0.1"; // RFC 6066: no IP literal in SNI
+    config.find_upstream("catalog")->base_url.host = "127.0.0.1"; // RFC 6066: no IP literal in SNI
     running_gateway gw(config, fakes.ca_pem());
     EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
     EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200);
@@ -198,8 +198,9 @@ TEST(upstream_faults, ca_file_is_what_makes_the_upstreams_trusted) {
 
 TEST(upstream_faults, connection_refused_is_upstream_unavailable) {
     const auto nothing_there = unused_port();
-    gateway_with_fakes gw(
-        [nothing_there](gateway_config& config) { config.kore->base_url.port = nothing_there; });
+    gateway_with_fakes gw([nothing_there](gateway_config& config) {
+        config.find_upstream("kore")->base_url.port = nothing_there;
+    });
     const auto res = fetch(gw.port(), http::verb::get, deal_target);
     EXPECT_TRUE(is_gateway_error(res, 502, "upstream_unavailable"));
     EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200);
@@ -226,7 +227,7 @@ TEST(upstream_faults, tls_handshake_that_never_completes_is_504_and_a_token_fail
         // the token is there, so the only thing that can time out is the KORE handshake.
         gateway_with_fakes gw([&kore](gateway_config& config) {
             config.upstream_timeout = 1s;
-            config.kore->base_url.port = kore.port();
+            config.find_upstream("kore")->base_url.port = kore.port();
         });
         ASSERT_TRUE(eventually(
             [&gw] { return fetch(gw.port(), http::verb::get, "/readyz").result_int() == 200; }));
@@ -238,7 +239,7 @@ TEST(upstream_faults, tls_handshake_that_never_completes_is_504_and_a_token_fail
     {
         gateway_with_fakes gw([&auth](gateway_config& config) {
             config.upstream_timeout = 300ms;
-            config.kore->auth->token_url.port = auth.port();
+            config.find_upstream("kore")->auth->token_url.port = auth.port();
         });
         const auto started = std::chrono::steady_clock::now();
         EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 502,
@@ -319,7 +320,8 @@ TEST(upstream_faults, broken_answers_map_to_the_contract_errors_and_the_gateway_
 }
 
 TEST(upstream_faults, upstream_401_without_auth_is_upstream_auth_failed_without_retry) {
-    gateway_with_fakes gw([](gateway_config& config) { config.catalog->api_key = "wrong-key"; });
+    gateway_with_fakes gw(
+        [](gateway_config& config) { config.find_upstream("catalog")->api_key = "wrong-key"; });
     const auto res = fetch(gw.port(), http::verb::get, "/catalog/products");
     EXPECT_TRUE(is_gateway_error(res, 502, "upstream_auth_failed"));
     EXPECT_EQ(gw.catalog().server().request_count(), 1u);

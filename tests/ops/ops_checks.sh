@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every ops check in one go, for CI: the static Dockerfile and compose checks, then a real
-# gateway in demo mode on loopback for promtool and the browser CORS checks.
+# Every ops check in one go, for CI: the static Dockerfile and compose checks, the OpenAPI
+# document through a real validator, then a real gateway in demo mode on loopback for promtool
+# and the browser CORS checks.
 # Usage: tests/ops/ops_checks.sh [GATEWAY_BINARY]   (default: build/kore-gateway)
 set -euo pipefail
 
@@ -18,50 +19,12 @@ cd "$root"
 source "$here/check_lib.sh"
 
 tmp=$(mktemp -d)
-gateway_pid=""
-gateway_exit=""
-# Stops the gateway as an orchestrator would (SIGTERM) and records its exit status.
-stop_gateway() {
-    local i
-    [ -n "$gateway_pid" ] || return 0
-    kill -TERM "$gateway_pid" 2>/dev/null || true
-    # The gateway drains for up to 10 s before exiting.
-    for ((i = 0; i < 150; i++)); do
-        kill -0 "$gateway_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$gateway_pid" 2>/dev/null || true
-    gateway_exit=0
-    wait "$gateway_pid" 2>/dev/null || gateway_exit=$?
-    gateway_pid=""
-}
 cleanup() {
     stop_gateway
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# start_gateway [VAR=value...]: the demo gateway on an ephemeral loopback port; sets $gateway.
-start_gateway() {
-    local i log=$tmp/gateway.log
-    : >"$log"
-    env GATEWAY_LISTEN_ADDRESS=127.0.0.1 GATEWAY_PORT=0 "$@" "$binary" --demo >"$log" 2>&1 &
-    gateway_pid=$!
-    for ((i = 0; i < 150; i++)); do
-        if [[ "$(cat "$log")" =~ listening\ on\ 127\.0\.0\.1:([0-9]+) ]]; then
-            gateway=http://127.0.0.1:${BASH_REMATCH[1]}
-            if curl -fsS --max-time 2 -o /dev/null "$gateway/healthz"; then
-                return 0
-            fi
-        fi
-        kill -0 "$gateway_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "ops_checks: the gateway did not become healthy:" >&2
-    cat "$log" >&2
-    return 1
-}
 
 free_port() {
     python3 -c 'import socket
@@ -84,6 +47,8 @@ run() {
 
 run "dockerfile_check" "$here/dockerfile_check.sh"
 run "compose_check" "$here/compose_check.sh"
+# Starts its own gateways: the document with and without the admin endpoints.
+run "openapi_check (redocly lint of /openapi.json)" "$here/openapi_check.sh" "$binary"
 
 start_gateway
 run "promtool_check on /metrics" "$here/promtool_check.sh" "$gateway"

@@ -47,9 +47,16 @@ nlohmann::json body_json(const test_response& res) {
     if (body.size() != 6 || !body.contains("id") || !body["id"].is_null() ||
         !is_hex_id(body.value("error_id", nlohmann::json())) ||
         !body.value("message", nlohmann::json()).is_string() || !body.contains("link") ||
-        !body["link"].is_null() ||
-        body.value("errors", nlohmann::json()) != nlohmann::json::array()) {
+        !body["link"].is_null() || !body.value("errors", nlohmann::json()).is_array()) {
         return failure() << "not in KORE's error shape";
+    }
+    // CONTRACT section 10: a body that fails its schema lists {"pointer", "message"} per failure.
+    for (const auto& detail : body["errors"]) {
+        if (!detail.is_object() || detail.size() != 2 ||
+            !detail.value("pointer", nlohmann::json()).is_string() ||
+            !detail.value("message", nlohmann::json()).is_string()) {
+            return failure() << "an errors entry is not {pointer, message}";
+        }
     }
     if (body.value("error", nlohmann::json()) != nlohmann::json(error)) {
         return failure() << "expected error '" << error << "'";
@@ -151,7 +158,7 @@ gateway_config fwd_fakes::config(gateway_config base) const {
     kore.api_key = c.kore_api_key;
     kore.auth = client_credentials{must_parse_url(auth_.token_url()), c.client_id, c.client_secret,
                                    c.scope};
-    base.kore = std::move(kore);
+    base.set_upstream(std::move(kore));
 
     upstream_config catalog;
     catalog.name = "catalog";
@@ -162,9 +169,9 @@ gateway_config fwd_fakes::config(gateway_config base) const {
             client_credentials{must_parse_url(catalog_auth_->token_url()), c.catalog_client_id,
                                c.catalog_client_secret, c.catalog_scope};
     } else if (options_.catalog_auth == fwd_options::catalog_token::shared_with_kore) {
-        catalog.auth = base.kore->auth;
+        catalog.auth = base.find_upstream("kore")->auth;
     }
-    base.catalog = std::move(catalog);
+    base.set_upstream(std::move(catalog));
     return base;
 }
 

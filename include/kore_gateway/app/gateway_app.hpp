@@ -6,9 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "kore_gateway/cache/cached_fetch.hpp"
 #include "kore_gateway/config/config.hpp"
-#include "kore_gateway/gateway/proxy_routes.hpp"
+#include "kore_gateway/config/route_table.hpp"
 #include "kore_gateway/gateway/request_dispatcher.hpp"
+#include "kore_gateway/gateway/route_forwarding.hpp"
+#include "kore_gateway/gateway/upstream_registry.hpp"
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/server/connection_tracker.hpp"
@@ -48,13 +51,16 @@ private:
     // Declared before io_ so that they outlive the handlers its contexts destroy last: sessions
     // release their slot in tracker_ (and count in metrics_) from their destructors.
     gateway_config config_;
+    route_table routes_;
     gateway_metrics metrics_;
     session_limits limits_;
     connection_tracker tracker_;
     io_context_pool io_;
     net::signal_set signals_;
     net::steady_timer drain_deadline_;
-    std::unique_ptr<proxy_routes> upstreams_;
+    std::unique_ptr<upstream_registry> upstreams_;
+    std::unique_ptr<cached_fetch> cache_;
+    std::unique_ptr<route_forwarding> forwarding_;
     std::unique_ptr<request_dispatcher> dispatcher_;
     std::shared_ptr<listener> listener_;
     std::atomic<bool> stopping_{false};

@@ -24,7 +24,8 @@ struct token_reply {
 
 using token_reply_callback = std::function<void(token_reply)>;
 
-// The POST to credentials.token_url (target = its path, or "/") carrying the form-encoded body.
+// The POST to credentials.token_url (target = its path, or "/") carrying the form-encoded body,
+// and an Authorization header when the client authenticates with HTTP Basic.
 upstream_request make_token_request(const client_credentials& credentials);
 
 // Turns the auth server's answer (or the transport failure) into a token or a named reason.

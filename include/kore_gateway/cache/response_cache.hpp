@@ -4,17 +4,29 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "kore_gateway/http/shared_body.hpp"
 #include "kore_gateway/util/clock.hpp"
 
 namespace kore_gateway {
+
+// What an entry answers, for dropping entries by what a write changed (CONTRACT.md section 11):
+// the route, its upstream and upstream path, and its parameters (path and query) by name.
+struct cache_tags {
+    std::string route;
+    std::string upstream;
+    std::string upstream_path; // without the query
+    std::vector<std::pair<std::string, std::string>> params;
+};
 
 // One stored answer; immutable once stored and shared by every reader.
 struct cached_response {
@@ -25,6 +37,7 @@ struct cached_response {
     clock::time_point stored_at;
     clock::time_point expires_at;  // stored_at + ttl
     clock::time_point stale_until; // expires_at + stale-if-error window
+    cache_tags tags{};             // what a write may drop it by
 };
 
 // fresh: before expires_at. stale: from expires_at up to (not including) stale_until.
@@ -66,6 +79,8 @@ public:
 
     // Removes every entry; returns how many there were.
     std::size_t purge();
+    // Removes the entries whose tags satisfy drop; returns how many.
+    std::size_t erase_if(const std::function<bool(const cache_tags&)>& drop);
 
     stats snapshot() const;
 

@@ -2,16 +2,29 @@
 // reference. Defaults are those of CONTRACT.md section 2.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "kore_gateway/util/url.hpp"
 
 namespace kore_gateway {
+
+// How the client authenticates to the token endpoint (RFC 6749 section 2.3.1).
+enum class client_auth_method {
+    body,  // client_id and client_secret in the form, as KORE documents
+    basic, // HTTP Basic with the form-urlencoded id and secret; the form carries neither
+};
 
 // An OAuth2 client-credentials set; one token is kept per set.
 struct client_credentials {
@@ -19,15 +32,26 @@ struct client_credentials {
     std::string client_id;
     std::string client_secret;
     std::string scope; // empty: no scope parameter is sent
+    // The members below have initializers so that {url, id, secret, scope} still builds a set
+    // without -Wmissing-field-initializers.
+    std::string audience{}; // empty: no audience parameter is sent
+    std::string resource{}; // empty: no resource parameter is sent (RFC 8707)
+    client_auth_method client_auth = client_auth_method::body;
 };
 
-// One upstream API (KORE or Catalog).
+// One upstream API: kore, catalog or one the config file names.
 struct upstream_config {
-    std::string name; // "kore" or "catalog": used in logs, metrics and readiness reasons
+    std::string name; // [a-z][a-z0-9_]{0,31}: used in logs, metrics and readiness reasons
     url base_url;
-    std::string api_key;     // empty: no X-Api-Key header
-    std::string api_version; // empty: no X-Api-Version header
+    std::string api_key;                      // empty: no API key header
+    std::string api_key_header = "X-Api-Key"; // the header api_key travels in
+    std::string api_version;                  // empty: no X-Api-Version header
     std::optional<client_credentials> auth;
+    // Overrides of gateway_config::upstream_timeout and upstream_pool_size; empty: those apply.
+    // Kept as overrides rather than copies so that a later change of the global values (tests
+    // adjust a config after its upstreams are set) still reaches the upstreams without one.
+    std::optional<std::chrono::milliseconds> timeout{};
+    std::optional<std::size_t> pool_size{};
 };
 
 struct gateway_config {
@@ -50,10 +74,17 @@ struct gateway_config {
     std::string ca_file; // empty: system CAs only
     bool allow_insecure_upstream = false;
     std::chrono::milliseconds upstream_timeout{10000};
-    std::size_t upstream_pool_size = 64;                        // connections kept per upstream origin
+    std::size_t upstream_pool_size = 64; // connections kept per upstream origin
     std::size_t upstream_max_response_bytes = 16 * 1024 * 1024; // larger: upstream_invalid_response
-    std::optional<upstream_config> kore;
-    std::optional<upstream_config> catalog;
+    // The configured upstreams (those with a URL), sorted by name.
+    std::vector<upstream_config> upstreams;
+    // Every declared upstream, configured or not: kore, catalog and each key of the file's
+    // "upstreams". A route may name any of them; one without a URL answers 502.
+    std::set<std::string, std::less<>> upstream_names{"catalog", "kore"};
+
+    // Routes: the file's "routes" value as it was written, null when absent (parsed by the route
+    // table, not by the loader).
+    nlohmann::json routes_source;
 
     // Cache.
     std::chrono::seconds catalog_ttl{300};
@@ -66,6 +97,31 @@ struct gateway_config {
 
     // Admin: empty = /admin/* disabled (404).
     std::string admin_token;
+
+    // The configured upstream of that name; null when it is not declared or has no URL.
+    const upstream_config* find_upstream(std::string_view name) const {
+        const auto it = std::lower_bound(
+            upstreams.begin(), upstreams.end(), name,
+            [](const upstream_config& u, std::string_view n) { return u.name < n; });
+        return it != upstreams.end() && it->name == name ? &*it : nullptr;
+    }
+    upstream_config* find_upstream(std::string_view name) {
+        return const_cast<upstream_config*>(std::as_const(*this).find_upstream(name));
+    }
+
+    // Adds upstream (or replaces the one of its name), keeping upstreams sorted, and declares
+    // its name: for configurations built in code (demo mode, tests).
+    void set_upstream(upstream_config upstream) {
+        upstream_names.insert(upstream.name);
+        if (auto* existing = find_upstream(upstream.name)) {
+            *existing = std::move(upstream);
+            return;
+        }
+        const auto at = std::upper_bound(
+            upstreams.begin(), upstreams.end(), upstream.name,
+            [](const std::string& n, const upstream_config& u) { return n < u.name; });
+        upstreams.insert(at, std::move(upstream));
+    }
 };
 
 } // namespace kore_gateway

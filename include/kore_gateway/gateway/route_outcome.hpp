@@ -18,10 +18,12 @@ struct route_outcome {
 
 using outcome_fn = std::function<void(route_outcome)>;
 
-// An error answer with a fresh error_id.
-inline route_outcome error_outcome(const error_kind& kind, std::string_view message) {
+// An error answer with a fresh error_id; details is its "errors" array.
+inline route_outcome
+error_outcome(const error_kind& kind, std::string_view message,
+              const nlohmann::ordered_json& details = nlohmann::ordered_json::array()) {
     auto id = random_id();
-    auto res = make_error_response(kind, message, id);
+    auto res = make_error_response(kind, message, id, details);
     return {std::move(res), std::move(id)};
 }
 

@@ -1,21 +1,27 @@
-// The seam between the dispatcher and the four routes that go upstream (deals, products,
-// offers, price): the dispatcher has already matched the route and checked its parameters.
+// The seam between the dispatcher and the routes that go upstream: the dispatcher has matched the
+// route row and checked its parameters, query and body.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "kore_gateway/config/route_table.hpp"
+#include "kore_gateway/gateway/route_matcher.hpp"
 #include "kore_gateway/gateway/route_outcome.hpp"
-#include "kore_gateway/http/router.hpp"
 
 namespace kore_gateway {
 
 // A validated call to an upstream route.
 struct upstream_call {
-    route_id route;
+    const route_row* row = nullptr;      // lives as long as the route table
+    http::verb method = http::verb::get; // the client's: HEAD on a GET route is answered as GET
     path_params params;
-    std::string customer_id;   // empty when absent
-    std::string body;          // the price body, already validated
-    std::string request_id;    // forwarded as X-Request-Id
+    std::vector<std::pair<std::string, std::string>> query;   // checked, decoded, sorted by name
+    std::string body;                                         // writes with a body, checked
+    std::string content_type;                                 // of body
+    std::vector<std::pair<std::string, std::string>> headers; // the row's forward_headers sent
+    std::string request_id;                                   // forwarded as X-Request-Id
     std::string if_none_match; // the client's conditional header, for 304
 };
 

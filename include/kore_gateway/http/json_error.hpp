@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "kore_gateway/http/exchange.hpp"
 
 namespace kore_gateway {
@@ -22,6 +24,8 @@ inline constexpr error_kind not_found{http::status::not_found, "not_found"};
 inline constexpr error_kind method_not_allowed{http::status::method_not_allowed,
                                                "method_not_allowed"};
 inline constexpr error_kind payload_too_large{http::status::payload_too_large, "payload_too_large"};
+inline constexpr error_kind unsupported_media_type{http::status::unsupported_media_type,
+                                                   "unsupported_media_type"};
 inline constexpr error_kind rate_limited{http::status::too_many_requests, "rate_limited"};
 inline constexpr error_kind headers_too_large{http::status::request_header_fields_too_large,
                                               "headers_too_large"};
@@ -36,12 +40,15 @@ inline constexpr error_kind not_implemented{http::status::not_implemented, "not_
 inline constexpr error_kind not_ready{http::status::service_unavailable, "not_ready"};
 } // namespace errors
 
-// The JSON body: {"id":null,"error_id":..,"error":..,"message":..,"link":null,"errors":[]}.
-std::string error_body(const error_kind& kind, std::string_view message, std::string_view error_id);
+// The JSON body: {"id":null,"error_id":..,"error":..,"message":..,"link":null,"errors":[..]};
+// details, when given, is the errors array (one {"pointer", "message"} per failing member).
+std::string error_body(const error_kind& kind, std::string_view message, std::string_view error_id,
+                       const nlohmann::ordered_json& details = nlohmann::ordered_json::array());
 
 // A complete error response: JSON body, Content-Type and Cache-Control: no-store. The caller keeps
 // error_id to put it in the request's log line.
-response make_error_response(const error_kind& kind, std::string_view message,
-                             std::string_view error_id);
+response
+make_error_response(const error_kind& kind, std::string_view message, std::string_view error_id,
+                    const nlohmann::ordered_json& details = nlohmann::ordered_json::array());
 
 } // namespace kore_gateway

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kore_gateway/config/config.hpp"
 #include "kore_gateway/mock/mock_server.hpp"
 
 namespace kore_gateway {
@@ -51,6 +52,14 @@ public:
     void set_failure(failure what);
     // Every answer waits this long (on the server's timer).
     void set_delay(std::chrono::milliseconds delay);
+    // How clients must authenticate (RFC 6749 section 2.3.1); body unless set. With basic, a
+    // request needs "Authorization: Basic" with the constructor's id and secret, form-urlencoded
+    // then base64-encoded: without it, or with other credentials, 401 invalid_client; when the
+    // header does not decode, or the form carries a client_secret too, 400 invalid_request.
+    void set_client_auth(client_auth_method how);
+    // Every token request must carry audience=expected, else 400 invalid_request; empty (the
+    // default): not checked.
+    void set_expected_audience(std::string expected);
 
     // Issued by this fake and not revoked since.
     bool is_valid(std::string_view token) const;
@@ -66,10 +75,16 @@ public:
     std::size_t token_requests() const;
     // The percent-decoded fields of the last token request.
     std::map<std::string, std::string> last_form() const;
+    // The Authorization header of the last token request as sent; empty when it had none.
+    std::string last_authorization() const;
 
 private:
     // Called with mutex_ held.
     mock_reply answer_token_request(const recorded_request& req);
+    // The answer when the client does not authenticate as client_auth_ asks; nullopt when it
+    // does. Called with mutex_ held.
+    std::optional<mock_reply> refuse_client(const recorded_request& req,
+                                            const std::map<std::string, std::string>& form) const;
 
     const std::string client_id_;
     const std::string client_secret_;
@@ -78,9 +93,12 @@ private:
     std::int64_t expires_in_ = 3600;
     failure failure_ = failure::none;
     std::chrono::milliseconds delay_{0};
+    client_auth_method client_auth_ = client_auth_method::body;
+    std::string expected_audience_;
     std::map<std::string, issue_record, std::less<>> tokens_;
     std::size_t token_requests_ = 0;
     std::map<std::string, std::string> last_form_;
+    std::string last_authorization_;
     mock_server server_; // last: its thread may call handle() as soon as it exists
 };
 

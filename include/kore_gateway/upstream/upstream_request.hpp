@@ -4,6 +4,7 @@
 // profiles of the forward path named (bench/RESULTS.md, optimisation 14).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,11 @@ public:
     std::string& body() { return body_; }
     const std::string& body() const { return body_; }
 
+    // The deadline of this exchange when it differs from the client's (a route's timeout_ms);
+    // zero: the client's.
+    std::chrono::milliseconds timeout() const { return timeout_; }
+    void timeout(std::chrono::milliseconds t) { timeout_ = t; }
+
     // Appends the whole HTTP/1.1 request to wire: the request line, Host, the lines set, a
     // Content-Length when there is a body (or the method expects one), the empty line, the body.
     void write_to(std::string& wire, std::string_view host) const;
@@ -47,6 +53,7 @@ private:
     std::string target_ = "/";
     std::string lines_; // "Name: value\r\n" each
     std::string body_;
+    std::chrono::milliseconds timeout_{0};
 };
 
 } // namespace kore_gateway

@@ -46,6 +46,44 @@ TEST(oauth_client, posts_the_form_to_the_token_path_and_parses_the_answer) {
     EXPECT_EQ(reply->lifetime, 120s);
 }
 
+TEST(oauth_client, sends_audience_and_resource_when_set) {
+    auto server = std::make_shared<fake_auth_server>();
+    auto c = credentials("https://auth.example.test/oauth/token");
+    c.audience = "https://billing.example.test/api";
+    c.resource = "urn:example:billing";
+    const oauth_client client(server, c);
+    client.async_request_token([](token_reply) {});
+
+    ASSERT_EQ(server->request_count(), 1u);
+    const auto req = server->request(0);
+    EXPECT_EQ(req.body(), "grant_type=client_credentials&scope=pss-api"
+                          "&audience=https%3A%2F%2Fbilling.example.test%2Fapi"
+                          "&resource=urn%3Aexample%3Abilling"
+                          "&client_id=client%20id&client_secret=top%2Bsecret");
+    EXPECT_EQ(req[http::field::authorization], ""); // body client authentication
+}
+
+TEST(oauth_client, basic_client_auth_puts_the_encoded_pair_in_the_header_and_not_the_body) {
+    auto server = std::make_shared<fake_auth_server>();
+    auto c = credentials("https://auth.example.test/oauth/token");
+    c.client_auth = client_auth_method::basic;
+    c.client_id = "app:1 +%\xC3\xA9"; // ':', space, '+', '%' and U+00E9 (UTF-8 C3 A9)
+    c.client_secret = "s3:cr t";
+    c.audience = "billing";
+    const oauth_client client(server, c);
+    client.async_request_token([](token_reply) {});
+
+    ASSERT_EQ(server->request_count(), 1u);
+    const auto req = server->request(0);
+    // RFC 6749 section 2.3.1, by hand: form-urlencoded, the id is app%3A1+%2B%25%C3%A9 and the
+    // secret s3%3Acr+t; "app%3A1+%2B%25%C3%A9:s3%3Acr+t" is 30 bytes, so ten base64 groups
+    // without padding: app->YXBw %3A->JTNB 1+%->MSsl 2B%->MkIl 25%->MjUl C3%->QzMl A9:->QTk6
+    // s3%->czMl 3Ac->M0Fj r+t->cit0.
+    EXPECT_EQ(req[http::field::authorization], "Basic YXBwJTNBMSslMkIlMjUlQzMlQTk6czMlM0Fjcit0");
+    EXPECT_EQ(req.body(), "grant_type=client_credentials&scope=pss-api&audience=billing");
+    EXPECT_EQ(req[http::field::content_type], "application/x-www-form-urlencoded");
+}
+
 TEST(oauth_client, posts_to_the_root_when_the_token_url_has_no_path) {
     auto server = std::make_shared<fake_auth_server>();
     const oauth_client client(server, credentials("https://auth.example.test:8443"));

@@ -95,8 +95,8 @@ void expect_defaults(const gateway_config& c) {
     EXPECT_EQ(c.upstream_timeout, 10000ms);
     EXPECT_EQ(c.upstream_pool_size, 64U);
     EXPECT_EQ(c.upstream_max_response_bytes, 16U * 1024 * 1024);
-    EXPECT_FALSE(c.kore);
-    EXPECT_FALSE(c.catalog);
+    EXPECT_FALSE(c.find_upstream("kore"));
+    EXPECT_FALSE(c.find_upstream("catalog"));
     EXPECT_EQ(c.catalog_ttl, 300s);
     EXPECT_EQ(c.deals_ttl, 0s);
     EXPECT_EQ(c.stale_if_error, 600s);
@@ -200,29 +200,29 @@ TEST(config_loader, reads_every_json_key) {
               (std::vector<std::string>{"https://app.test", "http://localhost:3000"}));
     EXPECT_EQ(c.admin_token, "adm");
 
-    ASSERT_TRUE(c.kore);
-    EXPECT_EQ(c.kore->name, "kore");
-    EXPECT_EQ(c.kore->base_url.origin(), "https://kore.test:443");
-    EXPECT_EQ(c.kore->base_url.path, "/api");
-    EXPECT_EQ(c.kore->api_key, "kk");
-    EXPECT_EQ(c.kore->api_version, "2.0-beta");
-    ASSERT_TRUE(c.kore->auth);
-    EXPECT_EQ(c.kore->auth->token_url.host, "auth.kore.test");
-    EXPECT_EQ(c.kore->auth->token_url.path, "/token");
-    EXPECT_EQ(c.kore->auth->client_id, "kid");
-    EXPECT_EQ(c.kore->auth->client_secret, "ks");
-    EXPECT_EQ(c.kore->auth->scope, "custom");
+    ASSERT_TRUE(c.find_upstream("kore"));
+    EXPECT_EQ(c.find_upstream("kore")->name, "kore");
+    EXPECT_EQ(c.find_upstream("kore")->base_url.origin(), "https://kore.test:443");
+    EXPECT_EQ(c.find_upstream("kore")->base_url.path, "/api");
+    EXPECT_EQ(c.find_upstream("kore")->api_key, "kk");
+    EXPECT_EQ(c.find_upstream("kore")->api_version, "2.0-beta");
+    ASSERT_TRUE(c.find_upstream("kore")->auth);
+    EXPECT_EQ(c.find_upstream("kore")->auth->token_url.host, "auth.kore.test");
+    EXPECT_EQ(c.find_upstream("kore")->auth->token_url.path, "/token");
+    EXPECT_EQ(c.find_upstream("kore")->auth->client_id, "kid");
+    EXPECT_EQ(c.find_upstream("kore")->auth->client_secret, "ks");
+    EXPECT_EQ(c.find_upstream("kore")->auth->scope, "custom");
 
-    ASSERT_TRUE(c.catalog);
-    EXPECT_EQ(c.catalog->name, "catalog");
-    EXPECT_EQ(c.catalog->base_url.origin(), "http://catalog.test:8081");
-    EXPECT_EQ(c.catalog->api_key, "ck");
-    EXPECT_EQ(c.catalog->api_version, "3");
-    ASSERT_TRUE(c.catalog->auth);
-    EXPECT_EQ(c.catalog->auth->token_url.path, "/t");
-    EXPECT_EQ(c.catalog->auth->client_id, "cid");
-    EXPECT_EQ(c.catalog->auth->client_secret, "cs");
-    EXPECT_EQ(c.catalog->auth->scope, "cat");
+    ASSERT_TRUE(c.find_upstream("catalog"));
+    EXPECT_EQ(c.find_upstream("catalog")->name, "catalog");
+    EXPECT_EQ(c.find_upstream("catalog")->base_url.origin(), "http://catalog.test:8081");
+    EXPECT_EQ(c.find_upstream("catalog")->api_key, "ck");
+    EXPECT_EQ(c.find_upstream("catalog")->api_version, "3");
+    ASSERT_TRUE(c.find_upstream("catalog")->auth);
+    EXPECT_EQ(c.find_upstream("catalog")->auth->token_url.path, "/t");
+    EXPECT_EQ(c.find_upstream("catalog")->auth->client_id, "cid");
+    EXPECT_EQ(c.find_upstream("catalog")->auth->client_secret, "cs");
+    EXPECT_EQ(c.find_upstream("catalog")->auth->scope, "cat");
 }
 
 TEST(config_loader, threads_zero_becomes_the_hardware_concurrency) {
@@ -270,34 +270,43 @@ TEST(config_loader, every_environment_variable_overrides) {
         {"GATEWAY_RATE_LIMIT_RPS", "0.5", [](const auto& c) { EXPECT_EQ(c.rate_limit_rps, 0.5); }},
         {"KORE_API_URL", "https://other.kore.test:8443/x",
          [](const auto& c) {
-             EXPECT_EQ(c.kore->base_url.origin(), "https://other.kore.test:8443");
-             EXPECT_EQ(c.kore->base_url.path, "/x");
+             EXPECT_EQ(c.find_upstream("kore")->base_url.origin(), "https://other.kore.test:8443");
+             EXPECT_EQ(c.find_upstream("kore")->base_url.path, "/x");
          }},
-        {"KORE_API_KEY", "k2", [](const auto& c) { EXPECT_EQ(c.kore->api_key, "k2"); }},
-        {"KORE_API_VERSION", "beta", [](const auto& c) { EXPECT_EQ(c.kore->api_version, "beta"); }},
+        {"KORE_API_KEY", "k2",
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("kore")->api_key, "k2"); }},
+        {"KORE_API_VERSION", "beta",
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("kore")->api_version, "beta"); }},
         {"KORE_AUTH_URL", "https://auth2.test/connect/token",
-         [](const auto& c) { EXPECT_EQ(c.kore->auth->token_url.host, "auth2.test"); }},
-        {"KORE_CLIENT_ID", "id2", [](const auto& c) { EXPECT_EQ(c.kore->auth->client_id, "id2"); }},
+         [](const auto& c) {
+             EXPECT_EQ(c.find_upstream("kore")->auth->token_url.host, "auth2.test");
+         }},
+        {"KORE_CLIENT_ID", "id2",
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("kore")->auth->client_id, "id2"); }},
         {"KORE_CLIENT_SECRET", "s2",
-         [](const auto& c) { EXPECT_EQ(c.kore->auth->client_secret, "s2"); }},
-        {"KORE_SCOPE", "other", [](const auto& c) { EXPECT_EQ(c.kore->auth->scope, "other"); }},
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("kore")->auth->client_secret, "s2"); }},
+        {"KORE_SCOPE", "other",
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("kore")->auth->scope, "other"); }},
         {"CATALOG_API_URL", "https://cat2.test",
-         [](const auto& c) { EXPECT_EQ(c.catalog->base_url.host, "cat2.test"); }},
-        {"CATALOG_API_KEY", "ck2", [](const auto& c) { EXPECT_EQ(c.catalog->api_key, "ck2"); }},
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("catalog")->base_url.host, "cat2.test"); }},
+        {"CATALOG_API_KEY", "ck2",
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("catalog")->api_key, "ck2"); }},
         {"CATALOG_AUTH_URL", "https://auth3.test/t",
-         [](const auto& c) { EXPECT_EQ(c.catalog->auth->token_url.host, "auth3.test"); }},
+         [](const auto& c) {
+             EXPECT_EQ(c.find_upstream("catalog")->auth->token_url.host, "auth3.test");
+         }},
         {"CATALOG_CLIENT_ID", "cid2",
-         [](const auto& c) { EXPECT_EQ(c.catalog->auth->client_id, "cid2"); }},
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("catalog")->auth->client_id, "cid2"); }},
         {"CATALOG_CLIENT_SECRET", "cs2",
-         [](const auto& c) { EXPECT_EQ(c.catalog->auth->client_secret, "cs2"); }},
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("catalog")->auth->client_secret, "cs2"); }},
         {"CATALOG_SCOPE", "cscope",
-         [](const auto& c) { EXPECT_EQ(c.catalog->auth->scope, "cscope"); }},
+         [](const auto& c) { EXPECT_EQ(c.find_upstream("catalog")->auth->scope, "cscope"); }},
     };
     for (const auto& test : cases) {
         SCOPED_TRACE(test.variable + "=" + test.value);
         const auto c = load("{}", merged(full_env, {{test.variable, test.value}}));
-        ASSERT_TRUE(c.kore);
-        ASSERT_TRUE(c.catalog);
+        ASSERT_TRUE(c.find_upstream("kore"));
+        ASSERT_TRUE(c.find_upstream("catalog"));
         test.check(c);
     }
 }
@@ -307,38 +316,39 @@ TEST(config_loader, environment_beats_the_file) {
                         merged(kore_env, {{"GATEWAY_PORT", "2000"}, {"KORE_API_VERSION", "2"}}));
     EXPECT_EQ(c.port, 2000);
     EXPECT_EQ(c.log_level, "error");
-    EXPECT_EQ(c.kore->api_version, "2");
+    EXPECT_EQ(c.find_upstream("kore")->api_version, "2");
 }
 
 TEST(config_loader, empty_environment_variable_counts_as_unset) {
     const auto c = load(R"({"port": 1000})",
                         {{"GATEWAY_PORT", ""}, {"KORE_API_URL", ""}, {"GATEWAY_THREADS", ""}});
     EXPECT_EQ(c.port, 1000);
-    EXPECT_FALSE(c.kore);
+    EXPECT_FALSE(c.find_upstream("kore"));
 }
 
 TEST(config_loader, kore_defaults_its_auth_url_and_scope) {
     const auto c = load("{}", kore_env);
-    ASSERT_TRUE(c.kore && c.kore->auth);
-    EXPECT_EQ(c.kore->name, "kore");
-    EXPECT_EQ(c.kore->auth->token_url.origin(), "https://koreauth.koresoftware.com:443");
-    EXPECT_EQ(c.kore->auth->token_url.path, "/connect/token");
-    EXPECT_EQ(c.kore->auth->scope, "pss-api");
-    EXPECT_EQ(c.kore->api_version, "");
-    EXPECT_FALSE(c.catalog);
+    ASSERT_TRUE(c.find_upstream("kore") && c.find_upstream("kore")->auth);
+    EXPECT_EQ(c.find_upstream("kore")->name, "kore");
+    EXPECT_EQ(c.find_upstream("kore")->auth->token_url.origin(),
+              "https://koreauth.koresoftware.com:443");
+    EXPECT_EQ(c.find_upstream("kore")->auth->token_url.path, "/connect/token");
+    EXPECT_EQ(c.find_upstream("kore")->auth->scope, "pss-api");
+    EXPECT_EQ(c.find_upstream("kore")->api_version, "");
+    EXPECT_FALSE(c.find_upstream("catalog"));
 }
 
 TEST(config_loader, catalog_without_auth_url_has_no_auth_and_no_default_scope) {
     const auto c = load("{}", {{"CATALOG_API_URL", "https://catalog.test"}});
-    ASSERT_TRUE(c.catalog);
-    EXPECT_EQ(c.catalog->name, "catalog");
-    EXPECT_FALSE(c.catalog->auth);
-    EXPECT_EQ(c.catalog->api_key, "");
-    EXPECT_FALSE(c.kore);
+    ASSERT_TRUE(c.find_upstream("catalog"));
+    EXPECT_EQ(c.find_upstream("catalog")->name, "catalog");
+    EXPECT_FALSE(c.find_upstream("catalog")->auth);
+    EXPECT_EQ(c.find_upstream("catalog")->api_key, "");
+    EXPECT_FALSE(c.find_upstream("kore"));
 
     const auto with_auth = load("{}", catalog_env);
-    ASSERT_TRUE(with_auth.catalog->auth);
-    EXPECT_EQ(with_auth.catalog->auth->scope, "");
+    ASSERT_TRUE(with_auth.find_upstream("catalog")->auth);
+    EXPECT_EQ(with_auth.find_upstream("catalog")->auth->scope, "");
 }
 
 TEST(config_loader, unknown_keys_are_named_with_their_path) {
@@ -488,11 +498,11 @@ TEST(config_loader, insecure_urls_are_refused_unless_allowed) {
         const auto env = merged(full_env, {{variable, value}});
         EXPECT_EQ(error_of("{}", env), "insecure upstream URL " + value + hint);
         const auto allowed = load("{}", merged(env, {{"GATEWAY_ALLOW_INSECURE_UPSTREAM", "1"}}));
-        EXPECT_TRUE(allowed.kore && allowed.catalog) << variable;
+        EXPECT_TRUE(allowed.find_upstream("kore") && allowed.find_upstream("catalog")) << variable;
     }
     const auto c = load(R"({"allow_insecure_upstream": true})",
                         merged(kore_env, {{"KORE_API_URL", "http://127.0.0.1:9000"}}));
-    EXPECT_EQ(c.kore->base_url.scheme, "http");
+    EXPECT_EQ(c.find_upstream("kore")->base_url.scheme, "http");
 }
 
 TEST(config_loader, unparsable_urls_name_the_key_and_url) {

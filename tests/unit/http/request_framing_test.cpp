@@ -93,6 +93,9 @@ TEST(origin_form, turns_an_absolute_target_into_its_path_and_query) {
     EXPECT_EQ(origin_form("https://example.test:8443/deals/a?x=1"), "/deals/a?x=1");
     EXPECT_EQ(origin_form("http://example.test"), "/");
     EXPECT_EQ(origin_form("http://example.test?q=1"), "/?q=1");
+    // A view into a longer buffer (the request line) ends where its size says.
+    const std::string request_line = "http://example.test/p?q=1 HTTP/1.1";
+    EXPECT_EQ(origin_form(std::string_view(request_line).substr(0, 25)), "/p?q=1");
 }
 
 TEST(origin_form, leaves_origin_form_and_other_targets_alone) {

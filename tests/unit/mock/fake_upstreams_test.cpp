@@ -119,6 +119,88 @@ TEST(fake_auth, percent_decodes_the_form) {
     EXPECT_EQ(res.result_int(), 400u);
 }
 
+// RFC 6749 section 2.3.1 client authentication, checked when the fake is told to.
+class fake_auth_basic_test : public ::testing::Test {
+protected:
+    void SetUp() override { auth_.set_client_auth(client_auth_method::basic); }
+
+    test_response post_token(std::string body, std::string authorization) {
+        std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", form_type}};
+        if (!authorization.empty()) {
+            headers.emplace_back("Authorization", std::move(authorization));
+        }
+        return fetch(auth_.base_url(), make_request(http::verb::post, "/connect/token",
+                                                    std::move(body), std::move(headers)));
+    }
+
+    static constexpr const char* form = "grant_type=client_credentials&scope=pss-api";
+    // base64("app%3A1+%2B%25%C3%A9:s3%3Acr+t"): the id and secret below, form-urlencoded.
+    static constexpr const char* right = "Basic YXBwJTNBMSslMkIlMjUlQzMlQTk6czMlM0Fjcit0";
+
+    fake_auth auth_{"app:1 +%\xC3\xA9", "s3:cr t", "pss-api"};
+};
+
+TEST_F(fake_auth_basic_test, issues_a_token_for_the_encoded_pair_and_records_the_header) {
+    auto res = post_token(form, right);
+    ASSERT_EQ(res.result_int(), 200u) << res.body();
+    EXPECT_TRUE(auth_.is_valid(parse(res)["access_token"].get<std::string>()));
+    EXPECT_EQ(auth_.last_authorization(), right);
+    EXPECT_EQ(auth_.last_form(), (std::map<std::string, std::string>{
+                                     {"grant_type", "client_credentials"}, {"scope", "pss-api"}}));
+    // The scheme is case-insensitive (RFC 9110 section 11.1).
+    EXPECT_EQ(post_token(form, "bASIC YXBwJTNBMSslMkIlMjUlQzMlQTk6czMlM0Fjcit0").result_int(),
+              200u);
+}
+
+TEST_F(fake_auth_basic_test, refuses_what_is_not_the_right_basic_pair) {
+    const struct {
+        const char* name;
+        std::string body;
+        std::string authorization;
+        unsigned status;
+        const char* error;
+    } cases[] = {
+        {"no header, credentials in the form",
+         std::string(form) + "&client_id=app%3A1%20%2B%25%C3%A9&client_secret=s3%3Acr%20t", "", 401,
+         "invalid_client"},
+        // base64("app%3A1+%2B%25%C3%A9:wrong")
+        {"wrong secret", form, "Basic YXBwJTNBMSslMkIlMjUlQzMlQTk6d3Jvbmc=", 401, "invalid_client"},
+        // base64("app:1 +%\xC3\xA9:s3:cr t"), not form-encoded first: the id ends at its own ':',
+        // and the bare '%' that follows is a broken escape.
+        {"id and secret not form-encoded", form, "Basic YXBwOjEgKyXDqTpzMzpjciB0", 400,
+         "invalid_request"},
+        {"not base64", form, "Basic !!!!", 400, "invalid_request"},
+        {"no colon", form, "Basic bm9jb2xvbg==", 400, "invalid_request"},  // "nocolon"
+        {"broken escape", form, "Basic YSV6ejpi", 400, "invalid_request"}, // "a%zz:b"
+        {"another scheme", form, "Bearer abc", 400, "invalid_request"},
+        {"secret in the form as well", std::string(form) + "&client_secret=s3%3Acr%20t", right, 400,
+         "invalid_request"},
+    };
+    for (const auto& c : cases) {
+        const auto res = post_token(c.body, c.authorization);
+        EXPECT_EQ(res.result_int(), c.status) << c.name;
+        EXPECT_EQ(parse(res), json({{"error", c.error}})) << c.name;
+        EXPECT_EQ(res.count(http::field::www_authenticate), c.status == 401 ? 1u : 0u) << c.name;
+        EXPECT_EQ(auth_.last_authorization(), c.authorization) << c.name;
+    }
+}
+
+TEST(fake_auth, checks_the_audience_when_told_to) {
+    fake_auth auth("id", "secret", "pss-api");
+    const std::string request = "grant_type=client_credentials&client_id=id&client_secret=secret";
+    EXPECT_EQ(post_form(auth.base_url(), request).result_int(), 200u); // not checked by default
+    auth.set_expected_audience("https://billing.test/");
+    for (const std::string wrong : {"", "&audience=https%3A%2F%2Fother.test%2F"}) {
+        const auto res = post_form(auth.base_url(), request + wrong);
+        EXPECT_EQ(res.result_int(), 400u) << wrong;
+        EXPECT_EQ(parse(res), json({{"error", "invalid_request"}})) << wrong;
+    }
+    const auto res =
+        post_form(auth.base_url(), request + "&audience=https%3A%2F%2Fbilling.test%2F");
+    EXPECT_EQ(res.result_int(), 200u) << res.body();
+    EXPECT_EQ(auth.last_form()["audience"], "https://billing.test/");
+}
+
 TEST_F(fake_auth_test, answers_only_post_on_the_token_path) {
     auto get = fetch(auth_.base_url(), make_request(http::verb::get, "/connect/token"));
     EXPECT_EQ(get.result_int(), 405u);

@@ -1,4 +1,4 @@
-#include "kore_gateway/upstream/forwarder.hpp"
+#include "kore_gateway/gateway/forwarder.hpp"
 
 #include <chrono>
 
@@ -17,35 +17,57 @@ struct forwarder::attempt {
 
 namespace {
 
-forward_result failure(const error_kind& kind, std::string message) {
+forward_result failure(forward_failure why, std::string message) {
     forward_result result;
-    result.error = &kind;
+    result.failure = why;
     result.message = std::move(message);
     return result;
 }
 
-const error_kind& error_for(upstream_errc e) {
+forward_failure failure_of(upstream_errc e) {
     switch (e) {
     case upstream_errc::timeout:
-        return errors::upstream_timeout;
+        return forward_failure::timeout;
     case upstream_errc::invalid_response:
-        return errors::upstream_invalid_response;
-    default:
-        return errors::upstream_unavailable;
+        return forward_failure::invalid_response;
+    case upstream_errc::ok:
+    case upstream_errc::connect_failed:
+    case upstream_errc::tls_failed:
+    case upstream_errc::connection_reset:
+        break;
     }
+    return forward_failure::unavailable;
+}
+
+bool sends_body(http::verb method) {
+    return method == http::verb::post || method == http::verb::put || method == http::verb::patch;
 }
 
 } // namespace
+
+const error_kind& error_kind_of(forward_failure failure) {
+    switch (failure) {
+    case forward_failure::timeout:
+        return errors::upstream_timeout;
+    case forward_failure::invalid_response:
+        return errors::upstream_invalid_response;
+    case forward_failure::auth_failed:
+        return errors::upstream_auth_failed;
+    case forward_failure::none:
+    case forward_failure::unavailable:
+        break;
+    }
+    return errors::upstream_unavailable;
+}
 
 forwarder::forwarder(upstream_config config, std::shared_ptr<upstream_client> client,
                      std::shared_ptr<token_source> tokens, gateway_metrics& metrics)
     : config_(std::move(config)), client_(std::move(client)), tokens_(std::move(tokens)),
       metrics_(metrics) {
-    fixed_lines_.set(http::field::content_type, "application/json");
     fixed_lines_.set(http::field::accept, "application/json");
     fixed_lines_.set(http::field::user_agent, "kore-gateway/" KORE_GATEWAY_VERSION);
     if (!config_.api_key.empty()) {
-        fixed_lines_.set("X-Api-Key", config_.api_key);
+        fixed_lines_.set(config_.api_key_header, config_.api_key);
     }
     if (!config_.api_version.empty()) {
         fixed_lines_.set("X-Api-Version", config_.api_version);
@@ -65,7 +87,7 @@ void forwarder::send(const std::shared_ptr<attempt>& a) {
     }
     tokens_->async_get([this, a](token_errc error, std::shared_ptr<const token_snapshot> token) {
         if (error != token_errc::ok || !token) {
-            return a->done(failure(errors::upstream_auth_failed,
+            return a->done(failure(forward_failure::auth_failed,
                                    "could not obtain an access token for the " + config_.name +
                                        " API (" + std::string(to_string(error)) + ")"));
         }
@@ -83,13 +105,22 @@ upstream_request forwarder::build(const forward_request& outgoing,
     req.reserve(256 + config_.api_key.size() + config_.api_version.size() +
                 outgoing.request_id.size() + (token != nullptr ? token->access_token.size() : 0));
     req.add_lines_of(fixed_lines_);
+    // CONTRACT section 4 names application/json; a write's body keeps its own JSON media type.
+    req.set(http::field::content_type,
+            outgoing.content_type.empty() ? "application/json" : outgoing.content_type);
     req.set("X-Request-Id", outgoing.request_id);
+    // The route's forward_headers: names the route table refused to be anything the gateway
+    // sets itself (section 10); set() refuses CR, LF and NUL in a value.
+    for (const auto& [name, value] : outgoing.headers) {
+        req.set(name, value);
+    }
     if (token != nullptr) {
         req.set(http::field::authorization, "Bearer " + token->access_token);
     }
-    if (outgoing.method == http::verb::post) {
+    if (sends_body(outgoing.method)) {
         req.body() = outgoing.body;
     }
+    req.timeout(outgoing.timeout);
     return req;
 }
 
@@ -111,8 +142,8 @@ void forwarder::on_answer(const std::shared_ptr<attempt>& a,
         spdlog::warn("upstream {} {}: {}", config_.name, a->outgoing.target,
                      to_string(result.error));
         return a->done(
-            failure(error_for(result.error), "the " + config_.name + " API could not be reached (" +
-                                                 std::string(to_string(result.error)) + ")"));
+            failure(failure_of(result.error), "the " + config_.name + " API could not be reached (" +
+                                                  std::string(to_string(result.error)) + ")"));
     }
     auto& res = result.response;
     if (res.result() == http::status::unauthorized) {
@@ -124,23 +155,27 @@ void forwarder::on_answer(const std::shared_ptr<attempt>& a,
             tokens_->invalidate(token);
             return send(a);
         }
-        return a->done(failure(errors::upstream_auth_failed,
+        return a->done(failure(forward_failure::auth_failed,
                                "the " + config_.name + " API rejected the gateway's credentials"));
     }
-    forward_result out;
-    out.status = res.result_int();
-    out.content_type = std::string(res[http::field::content_type]);
-    for (auto [it, end] = res.equal_range(http::field::cache_control); it != end; ++it) {
-        out.cache_control += (out.cache_control.empty() ? "" : ", ") + std::string(it->value());
-    }
-    out.body = std::move(res.body());
-    if (!out.body.empty() && !is_valid_json(out.body)) {
-        return a->done(failure(errors::upstream_invalid_response,
+    if (!res.body().empty() && !is_valid_json(res.body())) {
+        return a->done(failure(forward_failure::invalid_response,
                                "the " + config_.name + " API answered something that is not JSON"));
     }
-    if (out.content_type.empty()) {
-        out.content_type = "application/json";
+    forward_result out;
+    auto& answer = out.answer;
+    answer.status = res.result_int();
+    answer.content_type = std::string(res[http::field::content_type]);
+    if (answer.content_type.empty()) {
+        answer.content_type = "application/json";
     }
+    for (auto [it, end] = res.equal_range(http::field::cache_control); it != end; ++it) {
+        answer.cache_control +=
+            (answer.cache_control.empty() ? "" : ", ") + std::string(it->value());
+    }
+    answer.location = std::string(res[http::field::location]);
+    answer.content_location = std::string(res[http::field::content_location]);
+    answer.body = make_body(std::move(res.body()));
     a->done(std::move(out));
 }
 

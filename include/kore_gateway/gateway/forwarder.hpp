@@ -1,15 +1,20 @@
 // Sends one call to one upstream API with the credentials the client never sees (CONTRACT.md
-// section 4): builds the headers from scratch, adds the bearer token, and on a 401 drops the
-// token, renews it once and retries once. Maps every failure to the contract's 502/504 errors.
+// sections 4, 5 and 11): builds the headers from scratch, adds the API key and the bearer token,
+// and on a 401 drops the token, renews it once and retries once (writes too: the upstream refused
+// them before acting). Every failure comes back as a class, which the caller maps to an error.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kore_gateway/auth/token_source.hpp"
 #include "kore_gateway/config/config.hpp"
 #include "kore_gateway/http/json_error.hpp"
+#include "kore_gateway/http/shared_body.hpp"
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 #include "kore_gateway/upstream/upstream_client.hpp"
 
@@ -17,19 +22,32 @@ namespace kore_gateway {
 
 struct forward_request {
     http::verb method = http::verb::get;
-    std::string target; // path (with the base URL's path) and query
-    std::string body;   // JSON, for POST
+    std::string target;       // path (with the base URL's path) and query
+    std::string body;         // sent for POST, PUT and PATCH
+    std::string content_type; // the client's JSON media type for a body; empty: application/json
+    std::vector<std::pair<std::string, std::string>> headers; // a route's forward_headers
     std::string request_id;
+    std::chrono::milliseconds timeout{0}; // zero: the upstream's
 };
 
-// Either an upstream answer to pass through (error == nullptr) or one of our errors.
-struct forward_result {
-    const error_kind* error = nullptr;
-    std::string message; // for the error body; never carries a secret
+// Why no upstream answer can be passed on; each maps to one of CONTRACT section 8's errors.
+enum class forward_failure { none, unavailable, timeout, invalid_response, auth_failed };
+const error_kind& error_kind_of(forward_failure failure);
+
+// An upstream answer on its way to the client: what the gateway passes on or stores of it.
+struct upstream_answer {
     unsigned status = 0;
     std::string content_type;
-    std::string cache_control;
-    std::string body;
+    std::string cache_control; // decides whether it may be stored
+    std::string location;      // Location and Content-Location, as the upstream sent them
+    std::string content_location;
+    shared_body::value_type body;
+};
+
+struct forward_result {
+    forward_failure failure = forward_failure::none;
+    std::string message; // for the error body when failure != none; never carries a secret
+    upstream_answer answer;
 };
 
 class forwarder {

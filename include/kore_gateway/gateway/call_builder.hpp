@@ -1,0 +1,24 @@
+// A matched request checked against its route row before anything reaches an upstream
+// (CONTRACT.md sections 10 and 11): the query against the row's rules, a write's media type and
+// body against its schema, and the row's forward_headers picked from the request.
+#pragma once
+
+#include <string_view>
+#include <variant>
+
+#include "kore_gateway/gateway/route_matcher.hpp"
+#include "kore_gateway/gateway/route_outcome.hpp"
+#include "kore_gateway/gateway/upstream_routes.hpp"
+
+namespace kore_gateway {
+
+// The call to hand upstream, or the 400 / 415 answer that refuses it. req's body is moved into
+// the call.
+std::variant<upstream_call, route_outcome> build_upstream_call(route_lookup&& lookup, request& req,
+                                                               std::string_view raw_query);
+
+// application/json or any type with the +json suffix, parameters (charset, ...) allowed; an
+// absent Content-Type counts as JSON, since the body is checked as JSON anyway.
+bool is_json_media_type(std::string_view content_type);
+
+} // namespace kore_gateway

@@ -1,0 +1,21 @@
+// The OpenAPI 3.1 document of GET /openapi.json (CONTRACT.md section 12), generated from the
+// route table in force and the gateway's own endpoints; it names no upstream.
+#pragma once
+
+#include <string>
+
+#include "kore_gateway/config/route_table.hpp"
+
+namespace kore_gateway {
+
+// What the document depends on besides the routes.
+struct openapi_inputs {
+    bool admin_enabled =
+        false; // GATEWAY_ADMIN_TOKEN set: /admin/cache/purge and /admin/reload exist
+    bool rate_limited = false; // a rate limit is configured: 429 is possible
+};
+
+// The document as compact JSON, rendered once per route table (the dispatcher keeps the string).
+std::string make_openapi(const route_table& routes, const openapi_inputs& inputs);
+
+} // namespace kore_gateway
