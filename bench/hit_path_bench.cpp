@@ -20,11 +20,14 @@
 
 #include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/cache/cache_key.hpp"
+#include "kore_gateway/cache/cached_fetch.hpp"
 #include "kore_gateway/cache/response_cache.hpp"
-#include "kore_gateway/gateway/proxy_routes.hpp"
+#include "kore_gateway/config/route_table.hpp"
 #include "kore_gateway/gateway/request_dispatcher.hpp"
+#include "kore_gateway/gateway/route_forwarding.hpp"
+#include "kore_gateway/gateway/route_matcher.hpp"
+#include "kore_gateway/gateway/upstream_registry.hpp"
 #include "kore_gateway/http/json_validity.hpp"
-#include "kore_gateway/http/router.hpp"
 #include "kore_gateway/log/logging.hpp"
 #include "kore_gateway/mock/demo_upstreams.hpp"
 #include "kore_gateway/util/clock.hpp"
@@ -38,22 +41,28 @@ namespace {
 // an io_context run by one thread, with the products entry already cached.
 struct hit_fixture {
     kg::demo_upstreams demo;
-    kg::gateway_config config;
+    kg::gateway_config config = kg::with_demo_upstreams(kg::gateway_config{}, demo);
+    kg::route_table routes = kg::build_route_table(config);
     kg::gateway_metrics metrics;
     boost::asio::io_context ioc;
-    std::unique_ptr<kg::proxy_routes> upstreams;
+    std::unique_ptr<kg::upstream_registry> upstreams;
+    std::unique_ptr<kg::cached_fetch> cache;
+    std::unique_ptr<kg::route_forwarding> forwarding;
     std::unique_ptr<kg::request_dispatcher> dispatcher;
     kg::request_context ctx{"127.0.0.1", std::chrono::steady_clock::now()};
 
     hit_fixture() {
         // warn: the access log is off, as in the load benchmark (bench/run.sh).
         kg::setup_logging("warn");
-        config = kg::with_demo_upstreams(kg::gateway_config{}, demo);
-        upstreams =
-            std::make_unique<kg::proxy_routes>(config, std::vector{ioc.get_executor()}, metrics,
-                                               kg::steady_clock::instance(), demo.ca_pem());
-        dispatcher = std::make_unique<kg::request_dispatcher>(config, *upstreams, metrics,
-                                                              kg::steady_clock::instance());
+        const auto& clock = kg::steady_clock::instance();
+        upstreams = std::make_unique<kg::upstream_registry>(config, std::vector{ioc.get_executor()},
+                                                            metrics, clock, demo.ca_pem());
+        cache = std::make_unique<kg::cached_fetch>(config.cache_max_bytes, config.stale_if_error,
+                                                   clock, metrics);
+        forwarding =
+            std::make_unique<kg::route_forwarding>(config, routes, *upstreams, *cache, clock);
+        dispatcher =
+            std::make_unique<kg::request_dispatcher>(config, routes, *forwarding, metrics, clock);
         // First request: a miss that fills the cache over TLS.
         std::atomic<bool> done{false};
         kg::response first;
@@ -90,7 +99,7 @@ hit_fixture& fixture() {
 }
 
 void BM_route_match(benchmark::State& state) {
-    const kg::router r(kg::gateway_routes());
+    const kg::route_matcher r(fixture().routes);
     for (auto _ : state) {
         auto m = r.match(http::verb::get, "/catalog/products");
         benchmark::DoNotOptimize(m);

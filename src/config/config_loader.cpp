@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kore_gateway/config/config_checks.hpp"
+#include "kore_gateway/config/route_table.hpp"
 #include "kore_gateway/config/upstream_config_loader.hpp"
 #include "kore_gateway/net.hpp"
 
@@ -382,6 +383,9 @@ gateway_config load(const std::string& json_text, const std::string& origin,
     auto config = resolve(std::move(raw));
     // Last: the upstream URL checks need the final allow_insecure_upstream.
     load_upstreams(document, env, config);
+    // The routes need the upstream names and TTLs; every problem is reported at once (and the
+    // table is built again, from the final config, by the gateway that uses it).
+    (void)build_route_table(config);
     return config;
 }
 

@@ -8,10 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
-// Boost.Regex rather than std::regex: libstdc++'s matcher recurses once per character and
-// crashes the process on a string of ~100 kB (well under the body limit), whereas Boost's is
-// iterative and throws when a match gets too long or too complex.
-#include <boost/regex.hpp>
+#include "kore_gateway/util/regex.hpp"
 
 namespace kore_gateway {
 
@@ -124,11 +121,6 @@ struct json_schema::node {
 namespace {
 
 using node = json_schema::node;
-
-// ECMAScript meaning: ^ and $ anchor the whole string and . stops at line ends, which are
-// not Boost's Perl defaults.
-constexpr auto ecmascript_flags =
-    boost::regex::ECMAScript | boost::regex::no_mod_m | boost::regex::no_mod_s;
 
 // Builds nodes from a schema, appending every problem rather than stopping at the first.
 class compiler {
@@ -252,7 +244,7 @@ private:
             return;
         }
         try {
-            n.pattern.emplace(value.get<std::string>(), ecmascript_flags);
+            n.pattern.emplace(value.get<std::string>(), ecmascript_regex_flags);
             n.pattern_text = value.get<std::string>();
         } catch (const boost::regex_error& e) {
             bad("pattern", std::string("is not a valid regular expression: ") + e.what());

@@ -112,9 +112,9 @@ void pattern_field(const json& pattern, const std::string& field, value_rule& ru
         return problems.add(field, "must not be empty");
     }
     try {
-        rule.pattern = std::make_shared<const std::regex>(text, std::regex::ECMAScript);
+        rule.pattern = std::make_shared<const boost::regex>(text, ecmascript_regex_flags);
         rule.pattern_text = text;
-    } catch (const std::regex_error& e) {
+    } catch (const boost::regex_error& e) {
         problems.add(field, "bad regular expression '" + text + "': " + e.what());
     }
 }

@@ -142,9 +142,9 @@ bool value_rule::matches(std::string_view value) const {
         return false;
     }
     try {
-        return std::regex_match(value.begin(), value.end(), *pattern);
-    } catch (const std::regex_error&) {
-        return false; // error_complexity or error_stack: a value that cannot be checked is refused
+        return boost::regex_match(value.begin(), value.end(), *pattern);
+    } catch (const std::runtime_error&) {
+        return false; // too complex to match: a value that cannot be checked is refused
     }
 }
 

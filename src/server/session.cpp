@@ -211,7 +211,10 @@ void session::do_write(response&& res) {
     const bool close = !keep_alive_ || draining_;
     res.keep_alive(!close);
     res.set(http::field::date, http_date_now());
-    res.prepare_payload();
+    if (!res.has_content_length()) {
+        // An answer to HEAD comes with the Content-Length of its GET and no body.
+        res.prepare_payload();
+    }
     response_.emplace(std::move(res));
     if (response_->chunked()) {
         stream_.expires_after(limits_.request_read_timeout);

@@ -2,6 +2,7 @@
 // a busy port named in words one can act on, and SIGHUP not ending the process.
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -66,6 +67,23 @@ TEST(startup, a_busy_port_is_named_with_the_variable_that_sets_it) {
     for (const char* path_hint : {"/usr/include", ".hpp", ".cpp", "boost/"}) {
         EXPECT_EQ(output.find(path_hint), std::string::npos) << path_hint << " in: " << output;
     }
+}
+
+// CONTRACT.md section 10: --check-config names every route problem, each with its route and field.
+TEST(startup, check_config_lists_every_route_problem) {
+    temporary_directory dir;
+    const auto config = dir.path() + "/gateway.json";
+    std::ofstream(config) << R"({"routes": [
+        {"name": "a", "method": "GET", "path": "/a/{id}", "upstream": "nowhere",
+         "upstream_path": "/x/{id}"},
+        {"name": "b", "method": "GET", "path": "/b", "upstream": "kore",
+         "upstream_path": "/y/{missing}"}]})";
+    child_process check(KORE_GATEWAY_BINARY, {"--check-config", "--config", config}, {}, dir.path(),
+                        dir.path() + "/out.log");
+    EXPECT_EQ(check.wait_for_exit(start_bound), 1);
+    const auto output = check.output();
+    EXPECT_NE(output.find("routes[0] 'a': field 'upstream'"), std::string::npos) << output;
+    EXPECT_NE(output.find("routes[1] 'b': field 'upstream_path'"), std::string::npos) << output;
 }
 
 } // namespace

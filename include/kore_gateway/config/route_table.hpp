@@ -10,7 +10,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -20,6 +19,7 @@
 
 #include "kore_gateway/config/json_schema.hpp"
 #include "kore_gateway/net.hpp"
+#include "kore_gateway/util/regex.hpp"
 
 namespace kore_gateway {
 
@@ -27,11 +27,11 @@ namespace kore_gateway {
 // [A-Za-z0-9_-]{1,128}, checked without a regex (it is on every request's path).
 struct value_rule {
     static constexpr std::size_t default_max_length = 128;
-    // Longer values are refused before a regex runs: std::regex recurses per character.
+    // Longer values are refused before a regex runs: a bound on the work one value costs.
     static constexpr std::size_t max_pattern_input = 1024;
 
-    std::string pattern_text;                  // as configured; empty = the default syntax
-    std::shared_ptr<const std::regex> pattern; // null = the default syntax
+    std::string pattern_text;                    // as configured; empty = the default syntax
+    std::shared_ptr<const boost::regex> pattern; // null = the default syntax
 
     bool matches(std::string_view value) const;
     // What a value must be, for a 400 message: "must be 1 to 128 characters of A-Z a-z 0-9 _ -".

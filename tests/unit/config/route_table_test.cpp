@@ -436,7 +436,7 @@ TEST(value_rule, default_syntax_is_checked_by_hand) {
 TEST(value_rule, a_pattern_must_match_the_whole_value) {
     value_rule rule;
     rule.pattern_text = "[0-9]+";
-    rule.pattern = std::make_shared<const std::regex>(rule.pattern_text, std::regex::ECMAScript);
+    rule.pattern = std::make_shared<const boost::regex>(rule.pattern_text, ecmascript_regex_flags);
     EXPECT_TRUE(rule.matches("123"));
     EXPECT_FALSE(rule.matches("12a"));
     EXPECT_FALSE(rule.matches("a12"));
@@ -447,7 +447,7 @@ TEST(value_rule, a_pattern_must_match_the_whole_value) {
 TEST(value_rule, a_long_value_is_refused_before_any_regex_runs) {
     value_rule rule;
     rule.pattern_text = "x*";
-    rule.pattern = std::make_shared<const std::regex>(rule.pattern_text, std::regex::ECMAScript);
+    rule.pattern = std::make_shared<const boost::regex>(rule.pattern_text, ecmascript_regex_flags);
     EXPECT_TRUE(rule.matches(std::string(value_rule::max_pattern_input, 'x')));
     EXPECT_FALSE(rule.matches(std::string(value_rule::max_pattern_input + 1, 'x')));
 }

@@ -334,11 +334,28 @@ TEST(upstreams_config, secrets_never_appear_in_error_messages) {
     }
 }
 
-TEST(upstreams_config, keeps_the_routes_unparsed) {
+TEST(upstreams_config, keeps_the_routes_as_written) {
     EXPECT_TRUE(load("{}").routes_source.is_null());
-    const auto c = load(R"({"routes": [{"name": "x", "anything": {"goes": true}}]})");
-    EXPECT_EQ(c.routes_source,
-              nlohmann::json::parse(R"([{"name": "x", "anything": {"goes": true}}])"));
+    const auto routes = nlohmann::json::parse(R"([{"name": "x", "method": "GET", "path": "/x",
+        "upstream": "kore", "upstream_path": "/y"}])");
+    const auto c = load(R"({"routes": )" + routes.dump() + "}");
+    EXPECT_EQ(c.routes_source, routes);
+}
+
+// --check-config reports every route problem at once, one per line (CONTRACT.md section 10).
+TEST(upstreams_config, a_bad_route_is_a_config_error_listing_every_problem) {
+    try {
+        load(R"({"routes": [{"name": "x", "anything": {"goes": true}}]})");
+        FAIL() << "a route without its required fields was accepted";
+    } catch (const config_error& e) {
+        const std::string message = e.what();
+        for (const char* part :
+             {"routes[0] 'x': field 'anything': unknown field", "field 'method': is required",
+              "field 'path': is required", "field 'upstream': is required",
+              "field 'upstream_path': is required"}) {
+            EXPECT_NE(message.find(part), std::string::npos) << part << " in " << message;
+        }
+    }
 }
 
 TEST(gateway_config, set_upstream_keeps_the_list_sorted_and_replaces_by_name) {

@@ -11,7 +11,8 @@ namespace {
 using nlohmann::json;
 
 value_rule pattern(std::string text) {
-    return {.pattern_text = text, .pattern = std::make_shared<const std::regex>(text)};
+    return {.pattern_text = text,
+            .pattern = std::make_shared<const boost::regex>(text, ecmascript_regex_flags)};
 }
 
 route_row row(std::string name, http::verb method, std::string path,
