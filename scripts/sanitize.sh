@@ -33,7 +33,7 @@ step() {
 # the concurrent cold requests for one cache key and its failure fanning out), the server itself,
 # the fault injection tests (error paths completing on other threads), and the forwarding, cache
 # and upstream-fault integration suites (the real gateway's two I/O threads, ~15 s more).
-tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|fault_injection|forwarding|cache_integration|upstream_faults'}
+tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|fault_injection|forwarding|cache_integration|upstream_faults|routes\.|cached_fetch'}
 
 if [ "$what" != tsan ]; then
     step "build-asan build" ./scripts/build.sh build-asan Debug \

@@ -47,8 +47,7 @@ int main(int argc, char** argv) {
         if (options.demo) {
             demo.emplace();
             config = with_demo_upstreams(std::move(config), *demo);
-            spdlog::info("demo mode: mock upstreams on {}, {} and {}", demo->kore_url(),
-                         demo->catalog_url(), demo->auth_token_url());
+            spdlog::info("{}", demo_startup_line(config, *demo));
         }
         gateway_app app(std::move(config), demo ? demo->ca_pem() : std::string{});
         app.stop_on_signals();

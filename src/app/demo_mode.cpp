@@ -13,9 +13,13 @@ url must_parse(const std::string& text) {
     return *parsed;
 }
 
+bool has_mock(std::string_view name) {
+    return name == "kore" || name == "catalog" || name == "billing";
+}
+
 } // namespace
 
-gateway_config with_demo_upstreams(gateway_config config, const demo_upstreams& demo) {
+gateway_config with_demo_upstreams(gateway_config config, demo_upstreams& demo) {
     const auto& credentials = demo.credentials();
     upstream_config kore;
     kore.name = "kore";
@@ -30,7 +34,44 @@ gateway_config with_demo_upstreams(gateway_config config, const demo_upstreams& 
     catalog.base_url = must_parse(demo.catalog_url());
     catalog.api_key = credentials.catalog_api_key;
     config.set_upstream(std::move(catalog));
+
+    if (config.upstream_names.contains("billing")) {
+        upstream_config billing;
+        billing.name = "billing";
+        billing.base_url = must_parse(demo.billing_url());
+        billing.api_key = credentials.billing_api_key;
+        if (const auto* configured = config.find_upstream("billing")) {
+            billing.api_key_header = configured->api_key_header;
+        }
+        demo.billing().set_api_key_header(billing.api_key_header);
+        client_credentials auth{must_parse(demo.billing_token_url()), credentials.billing_client_id,
+                                credentials.billing_client_secret, credentials.billing_scope};
+        auth.audience = credentials.billing_audience;
+        auth.client_auth = client_auth_method::basic;
+        billing.auth = std::move(auth);
+        config.set_upstream(std::move(billing));
+    }
     return config;
+}
+
+std::string demo_startup_line(const gateway_config& config, const demo_upstreams& demo) {
+    std::string line = "demo mode: mock upstreams kore " + demo.kore_url() + ", catalog " +
+                       demo.catalog_url() + ", token server " + demo.auth_token_url();
+    if (config.upstream_names.contains("billing")) {
+        line +=
+            ", billing " + demo.billing_url() + " (token server " + demo.billing_token_url() + ")";
+    }
+    for (const auto& name : config.upstream_names) {
+        if (has_mock(name)) {
+            continue;
+        }
+        const auto* upstream = config.find_upstream(name);
+        line += "; upstream '" + name + "' has no mock and stays as configured (" +
+                (upstream ? upstream->base_url.origin() + upstream->base_url.path
+                          : std::string("no URL: its routes answer 502")) +
+                ")";
+    }
+    return line;
 }
 
 } // namespace kore_gateway

@@ -54,31 +54,34 @@ void cached_fetch::fill(const std::string& key, cache_tags tags, std::chrono::se
 
 void cached_fetch::complete(const std::string& key, std::chrono::seconds ttl,
                             forward_result result) {
-    fill_state state;
+    fetched out;
     {
+        // Held until the entry is stored: an invalidate() between the two would otherwise find
+        // neither the fill to doom nor the entry to drop.
         std::lock_guard lock(fills_mutex_);
-        const auto it = fills_.find(key);
-        if (it != fills_.end()) {
+        fill_state state;
+        if (const auto it = fills_.find(key); it != fills_.end()) {
             state = std::move(it->second);
             fills_.erase(it);
         }
+        const auto& answer = result.answer;
+        if (result.failure == forward_failure::none && !state.doomed &&
+            is_storable(answer.status, answer.cache_control)) {
+            auto entry = std::make_shared<cached_response>();
+            entry->tags = std::move(state.tags);
+            entry->status = answer.status;
+            entry->content_type = answer.content_type;
+            entry->etag =
+                make_etag(answer.body ? std::string_view(*answer.body) : std::string_view());
+            entry->body = answer.body;
+            entry->stored_at = clock_.now();
+            entry->expires_at = entry->stored_at + ttl;
+            entry->stale_until = entry->expires_at + stale_if_error_;
+            cache_.insert(key, entry);
+            out.entry = std::move(entry);
+        }
     }
-    fetched out;
-    const auto& answer = result.answer;
-    if (result.failure == forward_failure::none && !state.doomed &&
-        is_storable(answer.status, answer.cache_control)) {
-        auto entry = std::make_shared<cached_response>();
-        entry->tags = std::move(state.tags);
-        entry->status = answer.status;
-        entry->content_type = answer.content_type;
-        entry->etag = make_etag(answer.body ? std::string_view(*answer.body) : std::string_view());
-        entry->body = answer.body;
-        entry->stored_at = clock_.now();
-        entry->expires_at = entry->stored_at + ttl;
-        entry->stale_until = entry->expires_at + stale_if_error_;
-        cache_.insert(key, entry);
-        out.entry = std::move(entry);
-    } else {
+    if (!out.entry) {
         out.result = std::move(result);
     }
     flights_.complete(key, out);
@@ -105,21 +108,17 @@ void cached_fetch::answer(const fetched& result, const std::string& key, const a
 }
 
 std::size_t cached_fetch::invalidate(const tag_filter& drop) {
-    {
-        std::lock_guard lock(fills_mutex_);
-        for (auto& [key, state] : fills_) {
-            state.doomed = state.doomed || drop(state.tags);
-        }
+    std::lock_guard lock(fills_mutex_);
+    for (auto& [key, state] : fills_) {
+        state.doomed = state.doomed || drop(state.tags);
     }
     return cache_.erase_if(drop);
 }
 
 std::size_t cached_fetch::purge() {
-    {
-        std::lock_guard lock(fills_mutex_);
-        for (auto& [key, state] : fills_) {
-            state.doomed = true;
-        }
+    std::lock_guard lock(fills_mutex_);
+    for (auto& [key, state] : fills_) {
+        state.doomed = true;
     }
     return cache_.purge();
 }

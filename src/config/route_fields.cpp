@@ -32,10 +32,13 @@ constexpr std::array<std::string_view, 4> own_endpoints{"/healthz", "/readyz", "
                                                         "/openapi.json"};
 
 // The client's credentials and Host and the hop-by-hop headers never travel upstream (section
-// 4); nor does its Content-Length, since the gateway frames the body it sends itself.
-constexpr std::array<std::string_view, 11> never_forwarded{
-    "authorization", "x-api-key", "cookie",  "host",    "content-length",   "connection",
-    "keep-alive",    "te",        "trailer", "upgrade", "transfer-encoding"};
+// 4); nor does its Content-Length, since the gateway frames the body it sends itself; nor a
+// header the gateway sets on every upstream request, which would then go twice.
+constexpr std::array<std::string_view, 18> never_forwarded{
+    "authorization",     "x-api-key",    "cookie",       "host",    "content-length",
+    "connection",        "keep-alive",   "te",           "trailer", "upgrade",
+    "transfer-encoding", "x-request-id", "content-type", "accept",  "user-agent",
+    "x-api-version",     "traceparent",  "tracestate"};
 
 const json* member(const json& entry, std::string_view key) {
     const auto it = entry.find(key);
@@ -342,7 +345,7 @@ std::vector<std::string> forward_headers_field(const json& entry, route_problems
                 problems.add("forward_headers",
                              "'" + name +
                                  "' is never forwarded (credentials, Host, hop-by-hop and framing "
-                                 "headers are the gateway's)");
+                                 "headers, and those the gateway sets itself, are the gateway's)");
                 return std::nullopt;
             }
             return lower;

@@ -52,14 +52,13 @@ bool is_json_media_type(std::string_view content_type) {
             beast::iequals(essence.substr(essence.size() - suffix.size()), suffix));
 }
 
-std::variant<upstream_call, route_outcome> build_upstream_call(route_lookup&& lookup, request& req,
-                                                               std::string_view raw_query) {
+std::optional<route_outcome> build_upstream_call(route_lookup&& lookup, request& req,
+                                                 std::string_view raw_query, upstream_call& call) {
     const auto& row = *lookup.row;
     auto query = check_query(row, raw_query);
     if (!query.problem.empty()) {
         return error_outcome(errors::bad_request, query.problem);
     }
-    upstream_call call;
     call.row = &row;
     call.method = req.method();
     call.params = std::move(lookup.params);
@@ -71,7 +70,7 @@ std::variant<upstream_call, route_outcome> build_upstream_call(route_lookup&& lo
                                  "the request body must be JSON (Content-Type: application/json)");
         }
         if (auto problem = body_problem(row, req.body())) {
-            return std::move(*problem);
+            return problem;
         }
         call.content_type = std::string(content_type);
         call.body = std::move(req.body());
@@ -91,7 +90,7 @@ std::variant<upstream_call, route_outcome> build_upstream_call(route_lookup&& lo
     for (auto [it, end] = req.equal_range(http::field::if_none_match); it != end; ++it) {
         call.if_none_match += (call.if_none_match.empty() ? "" : ", ") + std::string(it->value());
     }
-    return call;
+    return std::nullopt;
 }
 
 } // namespace kore_gateway

@@ -109,10 +109,13 @@ upstream_request forwarder::build(const forward_request& outgoing,
     req.set(http::field::content_type,
             outgoing.content_type.empty() ? "application/json" : outgoing.content_type);
     req.set("X-Request-Id", outgoing.request_id);
-    // The route's forward_headers: names the route table refused to be anything the gateway
-    // sets itself (section 10); set() refuses CR, LF and NUL in a value.
+    // The route's forward_headers: the route table refuses the names the gateway sets itself
+    // (section 10) but cannot know an upstream's own key header, which the client must not
+    // supply a second copy of; set() refuses CR, LF and NUL in a value.
     for (const auto& [name, value] : outgoing.headers) {
-        req.set(name, value);
+        if (!beast::iequals(name, config_.api_key_header)) {
+            req.set(name, value);
+        }
     }
     if (token != nullptr) {
         req.set(http::field::authorization, "Bearer " + token->access_token);
@@ -141,9 +144,9 @@ void forwarder::on_answer(const std::shared_ptr<attempt>& a,
     if (result.error != upstream_errc::ok) {
         spdlog::warn("upstream {} {}: {}", config_.name, a->outgoing.target,
                      to_string(result.error));
-        return a->done(
-            failure(failure_of(result.error), "the " + config_.name + " API could not be reached (" +
-                                                  std::string(to_string(result.error)) + ")"));
+        return a->done(failure(failure_of(result.error),
+                               "the " + config_.name + " API could not be reached (" +
+                                   std::string(to_string(result.error)) + ")"));
     }
     auto& res = result.response;
     if (res.result() == http::status::unauthorized) {

@@ -123,13 +123,12 @@ void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& 
     // A browser may keep a cached route's answer but revalidates it (If-None-Match, 304), so a
     // purge reaches it too (CONTRACT.md section 16).
     ex->cacheable = lookup.row->cache_ttl.count() > 0;
-    auto call = build_upstream_call(std::move(lookup), req, query);
-    if (auto* refused = std::get_if<route_outcome>(&call)) {
+    upstream_call call;
+    if (auto refused = build_upstream_call(std::move(lookup), req, query, call)) {
         return reply(std::move(*refused));
     }
-    auto& upstream_call = std::get<kore_gateway::upstream_call>(call);
-    upstream_call.request_id = ex->request_id;
-    upstream_.handle(std::move(upstream_call), [this, ex](route_outcome outcome) {
+    call.request_id = ex->request_id;
+    upstream_.handle(std::move(call), [this, ex](route_outcome outcome) {
         ex->done(finish(*ex, std::move(outcome)));
     });
 }
@@ -221,6 +220,7 @@ request_dispatcher::exchange request_dispatcher::exchange_of(const http::request
         // Views into *header, which outlives this call and so the exchange.
         ex.origin = (*header)[http::field::origin];
         ex.method = header->method_string();
+        ex.head = header->method() == http::verb::head;
         ex.path = split_target(header->target()).first;
     } else {
         ex.request_id = random_id();
@@ -274,9 +274,9 @@ std::optional<response> request_dispatcher::answer_before_body(const http::reque
 
 response request_dispatcher::finish(exchange& ex, route_outcome outcome) const {
     auto& res = outcome.res;
-    res.set(request_id_header, ex.request_id);
+    res.insert(request_id_header, ex.request_id);
     if (res.find(http::field::cache_control) == res.end()) {
-        res.set(http::field::cache_control, ex.cacheable ? "private, no-cache" : "no-store");
+        res.insert(http::field::cache_control, ex.cacheable ? "private, no-cache" : "no-store");
     }
     cors_.decorate(res, ex.origin);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -73,20 +73,19 @@ bool is_success(const forward_result& fetched) {
 route_forwarding::route_forwarding(const gateway_config& config, const route_table& routes,
                                    upstream_registry& registry, cached_fetch& cache,
                                    const clock& clock)
-    : config_(config), routes_(routes), registry_(registry), cache_(cache), clock_(clock) {}
+    : config_(config), routes_(routes), registry_(registry), cache_(cache), clock_(clock) {
+    for (const auto& row : routes.rows()) {
+        targets_.push_back(registry.find(row.upstream));
+    }
+}
 
-void route_forwarding::handle(upstream_call call, outcome_fn done) {
+void route_forwarding::handle(upstream_call&& call, outcome_fn done) {
     const auto& row = *call.row;
-    auto* target = registry_.find(row.upstream);
+    auto* target = targets_[static_cast<std::size_t>(&row - routes_.rows().data())];
     if (target == nullptr) {
         return done(error_outcome(errors::upstream_unavailable,
                                   "the " + row.upstream + " API is not configured"));
     }
-    forward_request outgoing;
-    outgoing.method = row.upstream_method;
-    outgoing.request_id = std::move(call.request_id);
-    outgoing.timeout =
-        row.timeout.value_or(target->config.timeout.value_or(config_.upstream_timeout));
     std::string path;
     // Room for the parameters too, so that building the path allocates once (bench/RESULTS.md,
     // optimisation 15).
@@ -104,13 +103,23 @@ void route_forwarding::handle(upstream_call call, outcome_fn done) {
             return {};
         },
         path);
-    const auto query = encode_query(call.query);
-    outgoing.target = query.empty() ? path : path + '?' + query;
+    auto query = encode_query(call.query);
+    // Only a miss or a forward needs the upstream request: a hit is answered from the key alone.
+    const auto outgoing_to = [&](std::string target_path) {
+        forward_request outgoing;
+        outgoing.method = row.upstream_method;
+        outgoing.request_id = std::move(call.request_id);
+        outgoing.timeout =
+            row.timeout.value_or(target->config.timeout.value_or(config_.upstream_timeout));
+        outgoing.target = query.empty() ? std::move(target_path) : target_path + '?' + query;
+        outgoing.headers = std::move(call.headers);
+        return outgoing;
+    };
 
     if (row.cache_ttl.count() == 0) {
+        auto outgoing = outgoing_to(path);
         outgoing.body = std::move(call.body);
         outgoing.content_type = std::move(call.content_type);
-        outgoing.headers = std::move(call.headers);
         return target->forward->forward(
             std::move(outgoing), [this, target, call = std::move(call), path = std::move(path),
                                   done = std::move(done)](forward_result fetched) {
@@ -120,11 +129,11 @@ void route_forwarding::handle(upstream_call call, outcome_fn done) {
                 done(pass_through(fetched, *target));
             });
     }
-    outgoing.headers = std::move(call.headers);
     auto key = make_cache_key(row.upstream, "GET", path, query);
     if (const auto hit = cache_.fresh(key)) {
         return done(from_entry(*hit, "HIT", call));
     }
+    auto outgoing = outgoing_to(path);
     cache_tags tags{row.name, row.upstream, std::move(path), call_values(call)};
     cache_.fill(
         key, std::move(tags), row.cache_ttl,
@@ -166,15 +175,16 @@ route_outcome route_forwarding::from_entry(const cached_response& entry, std::st
     const bool not_modified =
         !call.if_none_match.empty() && if_none_match_matches(call.if_none_match, entry.etag);
     response res{not_modified ? http::status::not_modified : http::status::ok, 11};
-    res.set(x_cache_header, x_cache);
-    res.set(http::field::etag, entry.etag);
+    // insert, not set: the answer is new, so there is no line of the name to look for first.
+    res.insert(x_cache_header, x_cache);
+    res.insert(http::field::etag, entry.etag);
     if (x_cache != "MISS") {
         const auto age =
             std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - entry.stored_at);
-        res.set(http::field::age, std::to_string(std::max<long long>(0, age.count())));
+        res.insert(http::field::age, std::to_string(std::max<long long>(0, age.count())));
     }
     if (!not_modified) {
-        res.set(http::field::content_type, entry.content_type);
+        res.insert(http::field::content_type, entry.content_type);
         res.body() = entry.body;
     }
     return {std::move(res), {}};

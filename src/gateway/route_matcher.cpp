@@ -180,6 +180,16 @@ query_values check_query(const route_row& row, std::string_view raw_query) {
         checked.params.clear();
         return checked;
     };
+    if (raw_query.empty()) {
+        // Most requests: nothing to parse, only the required parameters to miss.
+        for (const auto& rule : row.query) {
+            if (rule.required) {
+                return fail(rule.name + " is required");
+            }
+        }
+        return checked;
+    }
+    boost::container::small_vector<bool, 8> seen(row.query.size(), false);
     // Boost.URL 1.81's query iteration reads up to a NUL, whatever the view's size (a null view
     // crashes, and a view into a request's target runs on past its end), so it gets its own
     // NUL-terminated copy.
@@ -190,7 +200,6 @@ query_values check_query(const route_row& row, std::string_view raw_query) {
     }
     urls::encoding_opts plus_is_space;
     plus_is_space.space_as_plus = true;
-    boost::container::small_vector<bool, 8> seen(row.query.size(), false);
     for (const auto param : *parsed) {
         if (param.key.empty() && !param.has_value) {
             continue; // the empty pieces of "a=1&&b=2", "&a=1", "a=1&" and of an empty query

@@ -31,15 +31,13 @@ std::optional<std::vector<std::string_view>> transfer_codings(const http::reques
     return codings;
 }
 
-std::optional<header_fault> check_transfer_encoding(const http::request_header<>& header) {
-    if (header.count(http::field::transfer_encoding) == 0) {
-        return std::nullopt;
-    }
+std::optional<header_fault> check_transfer_encoding(const http::request_header<>& header,
+                                                    bool has_content_length) {
     if (header.version() < 11) {
         // RFC 9112 section 6.1: HTTP/1.0 has no transfer codings; the framing is faulty.
         return bad_request("Transfer-Encoding is not allowed in an HTTP/1.0 request");
     }
-    if (header.count(http::field::content_length) != 0) {
+    if (has_content_length) {
         return bad_request("a request must not have both Transfer-Encoding and Content-Length");
     }
     const auto codings = transfer_codings(header);
@@ -64,32 +62,41 @@ std::optional<header_fault> check_transfer_encoding(const http::request_header<>
     return std::nullopt;
 }
 
-std::optional<header_fault> check_content_length(const http::request_header<>& header) {
-    std::string_view first;
-    for (auto [it, end] = header.equal_range(http::field::content_length); it != end; ++it) {
-        if (first.empty()) {
-            first = it->value();
-        } else if (it->value() != first) {
-            return bad_request("Content-Length values disagree");
-        }
-    }
-    return std::nullopt;
-}
-
 } // namespace
 
 std::optional<header_fault> check_request_header(const http::request_header<>& header) {
-    if (auto fault = check_transfer_encoding(header)) {
-        return fault;
+    // One walk over the fields (a request has a handful) instead of a lookup per header name:
+    // this runs on every request.
+    std::size_t hosts = 0;
+    bool has_transfer_encoding = false;
+    std::optional<std::string_view> content_length;
+    for (const auto& field : header) {
+        switch (field.name()) {
+        case http::field::host:
+            ++hosts;
+            break;
+        case http::field::transfer_encoding:
+            has_transfer_encoding = true;
+            break;
+        case http::field::content_length:
+            if (content_length && *content_length != field.value()) {
+                return bad_request("Content-Length values disagree");
+            }
+            content_length = field.value();
+            break;
+        default:
+            break;
+        }
     }
-    if (auto fault = check_content_length(header)) {
-        return fault;
+    if (has_transfer_encoding) {
+        if (auto fault = check_transfer_encoding(header, content_length.has_value())) {
+            return fault;
+        }
     }
     // RFC 9112 section 3.2: exactly one Host in HTTP/1.1, whatever the form of the target.
-    if (header.version() >= 11 && header.count(http::field::host) != 1) {
-        return bad_request(header.count(http::field::host) == 0
-                               ? "an HTTP/1.1 request needs a Host header"
-                               : "a request must have only one Host header");
+    if (header.version() >= 11 && hosts != 1) {
+        return bad_request(hosts == 0 ? "an HTTP/1.1 request needs a Host header"
+                                      : "a request must have only one Host header");
     }
     return std::nullopt;
 }

@@ -17,12 +17,11 @@ void append_fields(const http::fields& fields, std::string& out) {
         out += field.value();
         out += "\r\n";
     }
-    out += "\r\n";
 }
 
 } // namespace
 
-void render_header(const http::response_header<>& header, std::string& out) {
+void render_header(const http::response_header<>& header, std::string_view date, std::string& out) {
     const auto code = header.result_int();
     out.clear();
     append_version(header.version(), out);
@@ -34,6 +33,12 @@ void render_header(const http::response_header<>& header, std::string& out) {
     out += header.reason();
     out += "\r\n";
     append_fields(header, out);
+    if (!date.empty()) {
+        out += "Date: ";
+        out += date;
+        out += "\r\n";
+    }
+    out += "\r\n";
 }
 
 } // namespace kore_gateway

@@ -3,11 +3,27 @@
 namespace kore_gateway {
 
 demo_upstreams::demo_upstreams()
-    : credentials_{"kore-gateway-demo", "demo-client-secret", "pss-api", "demo-kore-api-key",
-                   "demo-catalog-api-key"},
+    : credentials_{.client_id = "kore-gateway-demo",
+                   .client_secret = "demo-client-secret",
+                   .scope = "pss-api",
+                   .kore_api_key = "demo-kore-api-key",
+                   .catalog_api_key = "demo-catalog-api-key",
+                   .billing_api_key = "demo-billing-api-key",
+                   .billing_api_key_header = "X-Billing-Key",
+                   .billing_client_id = "kore-gateway-demo-billing",
+                   .billing_client_secret = "demo-billing-client-secret",
+                   .billing_scope = "invoices:read",
+                   .billing_audience = "https://billing.example.com"},
       pki_(make_test_pki("kore-gateway demo CA")), tls_(make_server_tls_context(pki_.server)),
       auth_(credentials_.client_id, credentials_.client_secret, credentials_.scope, tls_),
       kore_(credentials_.kore_api_key, auth_, tls_),
-      catalog_(credentials_.catalog_api_key, nullptr, tls_) {}
+      catalog_(credentials_.catalog_api_key, nullptr, tls_),
+      billing_auth_(credentials_.billing_client_id, credentials_.billing_client_secret,
+                    credentials_.billing_scope, tls_),
+      billing_(credentials_.billing_api_key, credentials_.billing_api_key_header, billing_auth_,
+               tls_) {
+    billing_auth_.set_client_auth(client_auth_method::basic);
+    billing_auth_.set_expected_audience(credentials_.billing_audience);
+}
 
 } // namespace kore_gateway

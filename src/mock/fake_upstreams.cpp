@@ -5,83 +5,15 @@
 #include <optional>
 
 #include <boost/beast/core/string.hpp>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include "kore_gateway/mock/fake_http.hpp"
 #include "kore_gateway/util/ids.hpp"
 
 namespace kore_gateway {
 namespace {
 
-// Ordered, so that answers list their fields in the documentation's order.
-using json = nlohmann::ordered_json;
-
-mock_reply json_reply(unsigned status, const json& body) {
-    mock_reply reply;
-    reply.status = status;
-    reply.body = body.dump();
-    return reply;
-}
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-// application/x-www-form-urlencoded decoding: %XX escapes and '+' for a space.
-std::optional<std::string> form_decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out += ' ';
-        } else if (text[i] != '%') {
-            out += text[i];
-        } else if (i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
-                   hex_digit(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
-            i += 2;
-        } else {
-            return std::nullopt;
-        }
-    }
-    return out;
-}
-
-// The fields of a form body or a query string; nullopt when an escape is broken.
-std::optional<std::map<std::string, std::string>> parse_form(std::string_view text) {
-    std::map<std::string, std::string> fields;
-    while (!text.empty()) {
-        const auto amp = text.find('&');
-        const auto pair = text.substr(0, amp);
-        text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
-        if (pair.empty()) {
-            continue;
-        }
-        const auto eq = pair.find('=');
-        auto name = form_decode(pair.substr(0, eq));
-        auto value =
-            form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-        if (!name || !value) {
-            return std::nullopt;
-        }
-        fields[*name] = *value;
-    }
-    return fields;
-}
-
-// A field of a parsed form; empty when absent.
-std::string form_field(const std::map<std::string, std::string>& form, const std::string& name) {
-    const auto it = form.find(name);
-    return it == form.end() ? std::string() : it->second;
-}
+using json = fake_json;
 
 // RFC 4648 base64 with its padding; nullopt when text is not that.
 std::optional<std::string> base64_decode(std::string_view text) {
@@ -124,101 +56,6 @@ std::optional<client_id_and_secret> basic_credentials(std::string_view value) {
         return std::nullopt;
     }
     return client_id_and_secret{std::move(*id), std::move(*secret)};
-}
-
-std::string bearer_token(const recorded_request& req) {
-    constexpr std::string_view scheme = "Bearer ";
-    const auto value = req.header("authorization");
-    return value.starts_with(scheme) ? value.substr(scheme.size()) : std::string();
-}
-
-// ---------------------------------------------------------------------------------------------
-// KORE
-
-constexpr std::string_view deals_prefix = "/aggregates/premium-deal-summaries/by-opportunity/";
-
-// Deal summaries by opportunity id; the first is the documentation's sample, verbatim.
-const json& deals() {
-    static const json data = json::parse(R"json({
-  "1234abcd-1234-abcd-123456789abc": {
-    "premium_deal_id": "1234abcd-1234-abcd-123456789abc",
-    "premium_deal_#": "5555",
-    "account_id": "abcd1234-abcd-1234-abcdefghi123-",
-    "account_name": "Try Now Do Ltd",
-    "total_seats": 8,
-    "event_name": "Springfield vs. Shelbyville 1/30/21",
-    "event_id": "12345678-1234-1234-abcdefghijkl",
-    "section_name": "Premium 102",
-    "premium_deal_contracted_on": null,
-    "premium_deal_total": 25000.000000,
-    "location_total": 12500.000000,
-    "location_id": "abcdefgh-abcd-abcd-123456789000",
-    "experience_bank": 0.000000,
-    "f&b_package": 0.000000,
-    "license_fee": 12500.000000,
-    "rental_fee": 0.000000,
-    "sro": 0.000000,
-    "tao_spend": 0.000000
-  },
-  "2cca5c6b-77ad-42c7-aafc-8df45c936bfd": {
-    "premium_deal_id": "e2683877-c388-448e-97a2-3b61976032dc",
-    "premium_deal_#": "5618",
-    "account_id": "6bb0ea31-6ebf-4540-a136-ae516e9d0775",
-    "account_name": "Capital City Logistics GmbH",
-    "total_seats": 12,
-    "event_name": "Springfield vs. Capital City 2/14/21",
-    "event_id": "bce09e82-df35-4770-80f5-982f3b1272c6",
-    "section_name": "Club Suite 210",
-    "premium_deal_contracted_on": "2021-01-12T15:04:05Z",
-    "premium_deal_total": 48600.000000,
-    "location_total": 36000.000000,
-    "location_id": "2dc6bfae-25a2-4746-b448-d112d048df67",
-    "experience_bank": 2500.000000,
-    "f&b_package": 4800.000000,
-    "license_fee": 36000.000000,
-    "rental_fee": 3500.000000,
-    "sro": 600.000000,
-    "tao_spend": 1200.000000
-  },
-  "bd97e3b0-2cb1-4fa6-acd1-93a91236cc5f": {
-    "premium_deal_id": "0661c250-e653-4a96-8cd2-3f29c4289072",
-    "premium_deal_#": "5702",
-    "account_id": "0d09acfb-2b78-4662-9c3f-426eab5f13c8",
-    "account_name": "Ogdenville Dental Partners",
-    "total_seats": 4,
-    "event_name": "Shelbyville vs. Ogdenville 3/06/21",
-    "event_id": "8ba631f5-8b17-44f1-9795-6e45d2543eba",
-    "section_name": "Loge Box 7",
-    "premium_deal_contracted_on": "2021-02-01T09:30:00Z",
-    "premium_deal_total": 9800.000000,
-    "location_total": 8000.000000,
-    "location_id": "26d7ddcb-99c4-481a-9de8-ce17fbd93f6c",
-    "experience_bank": 0.000000,
-    "f&b_package": 1200.000000,
-    "license_fee": 8000.000000,
-    "rental_fee": 0.000000,
-    "sro": 0.000000,
-    "tao_spend": 600.000000
-  }
-})json");
-    return data;
-}
-
-// KORE's error shape, with Access-Control-Allow-Origin like every KORE answer.
-mock_reply kore_reply(unsigned status, const json& body) {
-    auto reply = json_reply(status, body);
-    reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
-    return reply;
-}
-
-mock_reply kore_error(unsigned status, const json& id, std::string_view error,
-                      std::string_view message) {
-    return kore_reply(status, {{"id", id},
-                               {"error_id", random_id()},
-                               {"error", error},
-                               {"message", message},
-                               {"link", nullptr},
-                               {"errors", json::array()}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -776,32 +613,6 @@ mock_reply price_answer(const json& offer, const json& body) {
                             {"partnerTotalPrice", round_cents(total - discount)}});
 }
 
-std::vector<std::string_view> path_segments(std::string_view path) {
-    std::vector<std::string_view> segments;
-    while (!path.empty()) {
-        path.remove_prefix(path.front() == '/' ? 1 : 0);
-        const auto end = std::min(path.find('/'), path.size());
-        segments.push_back(path.substr(0, end));
-        path.remove_prefix(end);
-    }
-    return segments;
-}
-
-mock_reply method_not_allowed(mock_reply reply, std::string_view allowed) {
-    reply.headers.emplace_back("Allow", std::string(allowed));
-    return reply;
-}
-
-// A decoded query parameter of req, empty when absent.
-std::string query_value(const recorded_request& req, const std::string& name) {
-    const auto mark = req.target.find('?');
-    if (mark == std::string::npos) {
-        return {};
-    }
-    const auto fields = parse_form(std::string_view(req.target).substr(mark + 1));
-    return fields && fields->contains(name) ? fields->at(name) : std::string();
-}
-
 mock_reply products_route(const recorded_request& req) {
     if (req.method != "GET") {
         return method_not_allowed(catalog_error(405, "Use GET."), "GET");
@@ -1004,46 +815,6 @@ std::map<std::string, std::string> fake_auth::last_form() const {
 std::string fake_auth::last_authorization() const {
     std::lock_guard lock(mutex_);
     return last_authorization_;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-fake_kore::fake_kore(std::string api_key, const fake_auth& auth, std::shared_ptr<ssl::context> tls)
-    : api_key_(std::move(api_key)), auth_(auth),
-      server_([this](const recorded_request& req) { return handle(req); }, std::move(tls)) {}
-
-mock_reply fake_kore::handle(const recorded_request& req) const {
-    const auto path = req.path();
-    const auto id = path.starts_with(deals_prefix) ? path.substr(deals_prefix.size()) : "";
-    if (id.empty() || id.find('/') != std::string::npos) {
-        return kore_error(404, nullptr, "not_found", "No endpoint matches " + path + ".");
-    }
-    if (req.method != "GET") {
-        return method_not_allowed(
-            kore_error(405, id, "method_not_allowed", req.method + " is not allowed here."), "GET");
-    }
-    if (req.header("x-api-key") != api_key_) {
-        return kore_error(401, nullptr, "unauthorized",
-                          "The X-Api-Key header is missing or invalid.");
-    }
-    if (!auth_.is_valid(bearer_token(req))) {
-        return kore_error(
-            401, nullptr, "unauthorized",
-            "The authentication header was missing, or the token was invalid / expired.");
-    }
-    if (!deals().contains(id)) {
-        return kore_error(404, id, "not_found",
-                          "No premium deal was found for opportunity " + id + ".");
-    }
-    return kore_reply(200, json::array({deals()[id]}));
-}
-
-std::vector<std::string> fake_kore::opportunity_ids() {
-    std::vector<std::string> ids;
-    for (const auto& [id, deal] : deals().items()) {
-        ids.push_back(id);
-    }
-    return ids;
 }
 
 // ---------------------------------------------------------------------------------------------

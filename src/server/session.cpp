@@ -210,13 +210,13 @@ void session::reject(rejection why, std::string_view detail) {
 void session::do_write(response&& res) {
     const bool close = !keep_alive_ || draining_;
     res.keep_alive(!close);
-    res.set(http::field::date, http_date_now());
     if (!res.has_content_length()) {
         // An answer to HEAD comes with the Content-Length of its GET and no body.
         res.prepare_payload();
     }
     response_.emplace(std::move(res));
     if (response_->chunked()) {
+        response_->set(http::field::date, http_date_now());
         stream_.expires_after(limits_.request_read_timeout);
         return http::async_write(
             stream_, *response_,
@@ -224,7 +224,7 @@ void session::do_write(response&& res) {
     }
     // The header as one buffer and the shared body as another: one gather write, instead of
     // Beast's serializer walking a buffer sequence of every field on each write attempt.
-    render_header(*response_, header_);
+    render_header(*response_, http_date_now(), header_);
     const auto& body = response_->body();
     const std::array<net::const_buffer, 2> buffers{net::buffer(header_),
                                                    body ? net::buffer(*body) : net::const_buffer()};

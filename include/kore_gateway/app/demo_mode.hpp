@@ -1,13 +1,22 @@
 // `kore-gateway --demo`: points a configuration at the embedded mock upstreams.
 #pragma once
 
+#include <string>
+
 #include "kore_gateway/config/config.hpp"
 #include "kore_gateway/mock/demo_upstreams.hpp"
 
 namespace kore_gateway {
 
-// The configuration given, with both upstreams replaced by the demo's (over TLS; its CA is
-// passed to the gateway separately as extra_ca_pem).
-gateway_config with_demo_upstreams(gateway_config config, const demo_upstreams& demo);
+// The configuration given with kore and catalog replaced by the demo's, and billing too when the
+// configuration declares it (config/examples/third-upstream-basic-auth.json): the demo's URL,
+// key, token server and credentials, in the API key header the configuration names, which the
+// fake billing is told to expect. Any other upstream stays as configured. Over TLS; the demo's CA
+// is passed to the gateway separately as extra_ca_pem.
+gateway_config with_demo_upstreams(gateway_config config, demo_upstreams& demo);
+
+// The start-up log line of demo mode for a configuration from with_demo_upstreams: where each
+// mock runs, and which upstreams have no mock and stay as configured.
+std::string demo_startup_line(const gateway_config& config, const demo_upstreams& demo);
 
 } // namespace kore_gateway

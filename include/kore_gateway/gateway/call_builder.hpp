@@ -3,8 +3,8 @@
 // body against its schema, and the row's forward_headers picked from the request.
 #pragma once
 
+#include <optional>
 #include <string_view>
-#include <variant>
 
 #include "kore_gateway/gateway/route_matcher.hpp"
 #include "kore_gateway/gateway/route_outcome.hpp"
@@ -12,10 +12,10 @@
 
 namespace kore_gateway {
 
-// The call to hand upstream, or the 400 / 415 answer that refuses it. req's body is moved into
-// the call.
-std::variant<upstream_call, route_outcome> build_upstream_call(route_lookup&& lookup, request& req,
-                                                               std::string_view raw_query);
+// Fills call with what goes upstream, or returns the 400 / 415 answer that refuses it. req's body
+// is moved into the call.
+std::optional<route_outcome> build_upstream_call(route_lookup&& lookup, request& req,
+                                                 std::string_view raw_query, upstream_call& call);
 
 // application/json or any type with the +json suffix, parameters (charset, ...) allowed; an
 // absent Content-Type counts as JSON, since the body is checked as JSON anyway.

@@ -21,7 +21,7 @@ public:
     route_forwarding(const gateway_config& config, const route_table& routes,
                      upstream_registry& registry, cached_fetch& cache, const clock& clock);
 
-    void handle(upstream_call call, outcome_fn done) override;
+    void handle(upstream_call&& call, outcome_fn done) override;
     std::string not_ready_reason() const override;
     std::size_t purge_cache() override;
 
@@ -39,6 +39,9 @@ private:
     upstream_registry& registry_;
     cached_fetch& cache_;
     const clock& clock_;
+    // The upstream of each row, by the row's index: looked up once, not on every request. Null
+    // for an upstream that is not configured.
+    std::vector<upstream_registry::upstream*> targets_;
 };
 
 } // namespace kore_gateway

@@ -28,7 +28,7 @@ struct upstream_call {
 class upstream_routes {
 public:
     virtual ~upstream_routes() = default;
-    virtual void handle(upstream_call call, outcome_fn done) = 0;
+    virtual void handle(upstream_call&& call, outcome_fn done) = 0;
     // Readiness of every configured upstream: empty when ready, else the reason.
     virtual std::string not_ready_reason() const = 0;
     // Empties the response cache; returns how many entries were dropped.

@@ -7,12 +7,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "kore_gateway/net.hpp"
 
 namespace kore_gateway {
 
-// "HTTP/1.1 200 OK\r\n", each field as "Name: value\r\n", then the empty line; replaces out.
-void render_header(const http::response_header<>& header, std::string& out);
+// "HTTP/1.1 200 OK\r\n", each field as "Name: value\r\n", "Date: date\r\n" unless date is
+// empty, then the empty line; replaces out. The Date line is written here rather than set as a
+// field: on every answer, a field would cost an allocation and two lookups of the field list.
+void render_header(const http::response_header<>& header, std::string_view date, std::string& out);
 
 } // namespace kore_gateway

@@ -1,9 +1,10 @@
-// The fake auth, KORE and Catalog upstreams of `kore-gateway --demo`, over TLS with a CA made for
-// the run, and the credentials and URLs to point the gateway at them.
+// The fake auth, KORE, Catalog and billing upstreams of `kore-gateway --demo`, over TLS with a CA
+// made for the run, and the credentials and URLs to point the gateway at them.
 #pragma once
 
 #include <string>
 
+#include "kore_gateway/mock/fake_billing.hpp"
 #include "kore_gateway/mock/fake_upstreams.hpp"
 #include "kore_gateway/mock/test_certificates.hpp"
 
@@ -16,14 +17,22 @@ struct demo_credentials {
     std::string scope;
     std::string kore_api_key;
     std::string catalog_api_key; // the demo catalog needs this key and no token
+    // The billing API has a token server of its own, which wants HTTP Basic client
+    // authentication and an audience (config/examples/third-upstream-basic-auth.json).
+    std::string billing_api_key;
+    std::string billing_api_key_header; // until with_demo_upstreams sets the configured one
+    std::string billing_client_id;
+    std::string billing_client_secret;
+    std::string billing_scope;
+    std::string billing_audience;
 };
 
 class demo_upstreams {
 public:
-    // Starts the three servers on 127.0.0.1 ephemeral ports at once.
+    // Starts the five servers on 127.0.0.1 ephemeral ports at once.
     demo_upstreams();
 
-    // The CA to trust (GATEWAY_CA_FILE) for the three servers' certificates.
+    // The CA to trust (GATEWAY_CA_FILE) for the servers' certificates.
     const std::string& ca_pem() const { return pki_.ca_pem; }
     // KORE_AUTH_URL
     std::string auth_token_url() const { return auth_.token_url(); }
@@ -31,11 +40,18 @@ public:
     std::string kore_url() const { return kore_.base_url(); }
     // CATALOG_API_URL
     std::string catalog_url() const { return catalog_.base_url(); }
+    // BILLING_API_URL and BILLING_AUTH_URL
+    std::string billing_url() const { return billing_.base_url(); }
+    std::string billing_token_url() const { return billing_auth_.token_url(); }
     const demo_credentials& credentials() const { return credentials_; }
 
     fake_auth& auth() { return auth_; }
     fake_kore& kore() { return kore_; }
     fake_catalog& catalog() { return catalog_; }
+    // A token server of its own: one fake_auth has one client and one way to authenticate it,
+    // and KORE's wants the credentials in the form.
+    fake_auth& billing_auth() { return billing_auth_; }
+    fake_billing& billing() { return billing_; }
 
 private:
     demo_credentials credentials_;
@@ -44,6 +60,8 @@ private:
     fake_auth auth_;
     fake_kore kore_;
     fake_catalog catalog_;
+    fake_auth billing_auth_;
+    fake_billing billing_;
 };
 
 } // namespace kore_gateway

@@ -1,6 +1,6 @@
 // The upstreams the gateway talks to, faked on mock_server with data shaped exactly like the API
-// documentation: the OAuth2 token server, KORE's premium deal API and the Catalog API. Used by the
-// integration tests and by --demo.
+// documentation: the OAuth2 token server, KORE's premium deal API (fake_kore.hpp, included here)
+// and the Catalog API. Used by the integration tests and by --demo.
 #pragma once
 
 #include <chrono>
@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "kore_gateway/config/config.hpp"
+#include "kore_gateway/mock/fake_kore.hpp"
 #include "kore_gateway/mock/mock_server.hpp"
 
 namespace kore_gateway {
 
-// Ids the fakes know, for tests and the demo.
-inline constexpr std::string_view sample_opportunity_id = "1234abcd-1234-abcd-123456789abc";
+// Ids the Catalog fake knows, for tests and the demo (fake_kore.hpp has the KORE ones).
 inline constexpr std::string_view sample_product_id = "0e809ad4-2179-4210-9b1d-fc7c3717a4ea";
 inline constexpr std::string_view sample_offer_id = "fdb231fb-f671-4fc7-87a5-47a317e35847";
 
@@ -100,26 +100,6 @@ private:
     std::map<std::string, std::string> last_form_;
     std::string last_authorization_;
     mock_server server_; // last: its thread may call handle() as soon as it exists
-};
-
-// KORE's premium deal API: GET /aggregates/premium-deal-summaries/by-opportunity/{id}, with
-// X-Api-Key and a bearer token from a fake_auth.
-class fake_kore {
-public:
-    fake_kore(std::string api_key, const fake_auth& auth,
-              std::shared_ptr<ssl::context> tls = nullptr);
-
-    mock_server& server() { return server_; }
-    std::string base_url() const { return server_.base_url(); }
-    mock_reply handle(const recorded_request& req) const;
-
-    // The opportunities that have a deal; the first is the documentation's sample.
-    static std::vector<std::string> opportunity_ids();
-
-private:
-    const std::string api_key_;
-    const fake_auth& auth_;
-    mock_server server_;
 };
 
 // The Catalog API: products, offers of a product for a customer, and the price of an offer

@@ -16,7 +16,7 @@ std::string beast_wire(const http::response_header<>& header) {
 
 std::string rendered(const http::response_header<>& header) {
     std::string out = "left over from the previous message";
-    render_header(header, out);
+    render_header(header, {}, out);
     return out;
 }
 
@@ -41,6 +41,16 @@ TEST(wire_header, every_status_code_and_http_1_0_are_rendered_as_beast_writes_th
         header.set(http::field::content_length, "0");
         EXPECT_EQ(rendered(header), beast_wire(header)) << static_cast<unsigned>(status);
     }
+}
+
+TEST(wire_header, a_date_is_the_last_field) {
+    http::response_header<> header;
+    header.result(http::status::ok);
+    header.set(http::field::content_length, "0");
+    std::string out;
+    render_header(header, "Sun, 06 Nov 1994 08:49:37 GMT", out);
+    header.set(http::field::date, "Sun, 06 Nov 1994 08:49:37 GMT");
+    EXPECT_EQ(out, beast_wire(header));
 }
 
 TEST(wire_header, an_unknown_status_keeps_its_code) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "unit/mock/fake_test_support.hpp"
 #include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway {
@@ -13,26 +14,6 @@ namespace {
 
 using namespace kore_gateway::testing;
 using json = nlohmann::json;
-
-constexpr const char* form_type = "application/x-www-form-urlencoded";
-
-test_response post_form(const std::string& base_url, std::string body,
-                        std::string content_type = form_type) {
-    return fetch(base_url, make_request(http::verb::post, "/connect/token", std::move(body),
-                                        {{"Content-Type", content_type}}));
-}
-
-json parse(const test_response& res) {
-    return json::parse(res.body(), nullptr, false);
-}
-
-void expect_fields(const json& object, std::initializer_list<const char*> names) {
-    ASSERT_TRUE(object.is_object()) << object.dump();
-    for (const char* name : names) {
-        EXPECT_TRUE(object.contains(name)) << name << " missing in " << object.dump();
-    }
-    EXPECT_EQ(object.size(), names.size()) << object.dump();
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -281,133 +262,6 @@ TEST_F(fake_auth_test, handle_serves_a_test_handler_that_overrides_some_requests
     EXPECT_EQ(client.read(res), http::error::end_of_stream);
     EXPECT_EQ(post_form(auth_.base_url(), token_request()).result_int(), 200u);
     EXPECT_EQ(auth_.server().request_count(), 2u);
-}
-
-// ---------------------------------------------------------------------------------------------
-
-std::string obtain_token(fake_auth& auth, const std::string& form) {
-    auto body = parse(post_form(auth.base_url(), form));
-    return body.value("access_token", "");
-}
-
-class fake_kore_test : public ::testing::Test {
-protected:
-    test_response get_deal(std::string_view id,
-                           std::vector<std::pair<std::string, std::string>> headers) {
-        return fetch(
-            kore_.base_url(),
-            make_request(http::verb::get,
-                         "/aggregates/premium-deal-summaries/by-opportunity/" + std::string(id), {},
-                         std::move(headers)));
-    }
-    std::vector<std::pair<std::string, std::string>> good_headers() {
-        return {{"Content-Type", "application/json"},
-                {"X-Api-Key", "kore-key"},
-                {"Authorization", "Bearer " + token_}};
-    }
-    void expect_kore_error(const test_response& res, unsigned status, const char* error) {
-        EXPECT_EQ(res.result_int(), status);
-        auto body = parse(res);
-        expect_fields(body, {"id", "error_id", "error", "message", "link", "errors"});
-        EXPECT_EQ(body["error"], error);
-        EXPECT_TRUE(body["error_id"].is_string());
-        EXPECT_TRUE(body["message"].is_string());
-        EXPECT_TRUE(body["link"].is_null());
-        EXPECT_TRUE(body["errors"].is_array());
-    }
-
-    fake_auth auth_{"kore-client", "kore-secret", "pss-api"};
-    fake_kore kore_{"kore-key", auth_};
-    std::string token_ = obtain_token(
-        auth_, "grant_type=client_credentials&scope=pss-api&client_id=kore-client&client_secret="
-               "kore-secret");
-};
-
-void expect_deal_fields(const json& deal) {
-    expect_fields(deal,
-                  {"premium_deal_id", "premium_deal_#", "account_id", "account_name", "total_seats",
-                   "event_name", "event_id", "section_name", "premium_deal_contracted_on",
-                   "premium_deal_total", "location_total", "location_id", "experience_bank",
-                   "f&b_package", "license_fee", "rental_fee", "sro", "tao_spend"});
-    EXPECT_TRUE(deal["total_seats"].is_number_integer());
-    for (const char* money : {"premium_deal_total", "location_total", "experience_bank",
-                              "f&b_package", "license_fee", "rental_fee", "sro", "tao_spend"}) {
-        EXPECT_TRUE(deal[money].is_number()) << money;
-    }
-}
-
-TEST_F(fake_kore_test, answers_the_documented_sample) {
-    ASSERT_FALSE(token_.empty());
-    auto res = get_deal(sample_opportunity_id, good_headers());
-    ASSERT_EQ(res.result_int(), 200u);
-    EXPECT_EQ(res[http::field::content_type], "application/json");
-    EXPECT_EQ(res[http::field::access_control_allow_origin], "*");
-    auto body = parse(res);
-    ASSERT_TRUE(body.is_array());
-    ASSERT_EQ(body.size(), 1u);
-    const auto& deal = body[0];
-    expect_deal_fields(deal);
-    EXPECT_EQ(deal["premium_deal_id"], "1234abcd-1234-abcd-123456789abc");
-    EXPECT_EQ(deal["premium_deal_#"], "5555");
-    EXPECT_EQ(deal["account_name"], "Try Now Do Ltd");
-    EXPECT_EQ(deal["total_seats"], 8);
-    EXPECT_TRUE(deal["premium_deal_contracted_on"].is_null());
-    EXPECT_EQ(deal["premium_deal_total"], 25000.0);
-    EXPECT_EQ(deal["license_fee"], 12500.0);
-    EXPECT_EQ(kore_.server().requests().at(0).header("x-api-key"), "kore-key");
-}
-
-TEST_F(fake_kore_test, answers_every_known_opportunity) {
-    auto ids = fake_kore::opportunity_ids();
-    ASSERT_GE(ids.size(), 3u);
-    EXPECT_EQ(ids.front(), sample_opportunity_id);
-    for (const auto& id : ids) {
-        auto res = get_deal(id, good_headers());
-        ASSERT_EQ(res.result_int(), 200u) << id;
-        auto body = parse(res);
-        ASSERT_EQ(body.size(), 1u);
-        expect_deal_fields(body[0]);
-    }
-}
-
-TEST_F(fake_kore_test, unknown_opportunity_is_a_kore_404) {
-    auto res = get_deal("00000000-0000-0000-0000-000000000000", good_headers());
-    expect_kore_error(res, 404, "not_found");
-    EXPECT_EQ(parse(res)["id"], "00000000-0000-0000-0000-000000000000");
-    // Each error has its own reference.
-    auto again = get_deal("00000000-0000-0000-0000-000000000000", good_headers());
-    EXPECT_NE(parse(res)["error_id"], parse(again)["error_id"]);
-}
-
-TEST_F(fake_kore_test, enforces_the_api_key) {
-    expect_kore_error(get_deal(sample_opportunity_id, {{"Authorization", "Bearer " + token_}}), 401,
-                      "unauthorized");
-    expect_kore_error(get_deal(sample_opportunity_id,
-                               {{"X-Api-Key", "wrong"}, {"Authorization", "Bearer " + token_}}),
-                      401, "unauthorized");
-}
-
-TEST_F(fake_kore_test, enforces_the_bearer_token) {
-    expect_kore_error(get_deal(sample_opportunity_id, {{"X-Api-Key", "kore-key"}}), 401,
-                      "unauthorized");
-    expect_kore_error(get_deal(sample_opportunity_id,
-                               {{"X-Api-Key", "kore-key"}, {"Authorization", "Bearer forged"}}),
-                      401, "unauthorized");
-    expect_kore_error(
-        get_deal(sample_opportunity_id, {{"X-Api-Key", "kore-key"}, {"Authorization", token_}}),
-        401, "unauthorized");
-    auth_.revoke_all();
-    expect_kore_error(get_deal(sample_opportunity_id, good_headers()), 401, "unauthorized");
-}
-
-TEST_F(fake_kore_test, other_paths_and_methods) {
-    expect_kore_error(fetch(kore_.base_url(), make_request(http::verb::get, "/aggregates")), 404,
-                      "not_found");
-    auto post = fetch(
-        kore_.base_url(),
-        make_request(http::verb::post, "/aggregates/premium-deal-summaries/by-opportunity/x"));
-    expect_kore_error(post, 405, "method_not_allowed");
-    EXPECT_EQ(post[http::field::allow], "GET");
 }
 
 // ---------------------------------------------------------------------------------------------
