@@ -1,5 +1,7 @@
 #include "kore_gateway/config/config_loader.hpp"
 
+#include "unit/config/config_test_support.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -16,7 +18,10 @@ namespace kore_gateway {
 namespace {
 
 using namespace std::chrono_literals;
-using env_map = std::map<std::string, std::string>;
+using testing::env_map;
+using testing::error_of;
+using testing::fake_env;
+using testing::load;
 
 const std::string shipped_config = std::string(KORE_SOURCE_DIR) + "/config/gateway.json";
 const std::string readable_file = shipped_config;
@@ -29,13 +34,6 @@ const std::string catalog_secret = "CATALOG-CLIENT-S3CRET";
 const std::string admin_token = "ADMIN-TOKEN-S3CRET";
 const std::vector<std::string> all_secrets{kore_key, kore_secret, catalog_key, catalog_secret,
                                            admin_token};
-
-env_lookup fake_env(env_map vars) {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-        const auto it = vars.find(name);
-        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
-    };
-}
 
 env_map merged(env_map base, const env_map& overrides) {
     for (const auto& [name, value] : overrides) {
@@ -57,21 +55,6 @@ const env_map catalog_env{{"CATALOG_API_URL", "https://catalog.test"},
 
 const env_map full_env =
     merged(merged(kore_env, catalog_env), {{"GATEWAY_ADMIN_TOKEN", admin_token}});
-
-gateway_config load(const std::string& text, const env_map& env = {}) {
-    return load_config_from_text(text, fake_env(env));
-}
-
-// The message of the config_error that loading throws; fails the test if nothing is thrown.
-std::string error_of(const std::string& text, const env_map& env = {}) {
-    try {
-        load(text, env);
-    } catch (const config_error& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no config_error for " << text;
-    return {};
-}
 
 unsigned resolved_threads() {
     return std::max(1U, std::thread::hardware_concurrency());

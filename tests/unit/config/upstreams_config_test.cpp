@@ -7,34 +7,19 @@
 #include <gtest/gtest.h>
 
 #include "kore_gateway/config/config_loader.hpp"
+#include "unit/config/config_test_support.hpp"
 
 namespace kore_gateway {
 namespace {
 
 using namespace std::chrono_literals;
-using env_map = std::map<std::string, std::string>;
+using testing::env_map;
+using testing::error_of;
+using testing::load;
 
 // Secret values chosen so that any leak into a message is easy to spot.
 const std::string billing_key = "BILLING-KEY-S3CRET";
 const std::string billing_secret = "BILLING-CLIENT-S3CRET";
-
-gateway_config load(const std::string& text, env_map env = {}) {
-    return load_config_from_text(
-        text, [env = std::move(env)](const std::string& name) -> std::optional<std::string> {
-            const auto it = env.find(name);
-            return it == env.end() ? std::nullopt : std::optional(it->second);
-        });
-}
-
-std::string error_of(const std::string& text, const env_map& env = {}) {
-    try {
-        load(text, env);
-    } catch (const config_error& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no config_error for " << text;
-    return {};
-}
 
 // A billing upstream with a token, as most cases need it.
 std::string billing(const std::string& extra_fields = "", const std::string& extra_auth = "") {
