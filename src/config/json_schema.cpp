@@ -218,7 +218,10 @@ private:
             return;
         }
         with_token(where_, "properties", [&] {
-            for (const auto& [name, schema] : value.items()) {
+            for (const auto& item : value.items()) {
+                // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+                const std::string& name = item.key();
+                const json& schema = item.value();
                 with_token(where_, name, [&] { n.properties.emplace(name, compile(schema)); });
             }
         });

@@ -223,7 +223,10 @@ std::vector<path_param_rule> params_field(const json& entry,
         problems.add("params", wrong_type("an object", *params));
         return rules;
     }
-    for (const auto& [name, spec] : params->items()) {
+    for (const auto& item : params->items()) {
+        // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+        const std::string& name = item.key();
+        const json& spec = item.value();
         const auto field = "params." + name;
         const auto rule = std::find_if(rules.begin(), rules.end(),
                                        [&](const path_param_rule& r) { return r.name == name; });

@@ -128,7 +128,10 @@ void store(declared& d, const field& f, const json& value, const std::string& wh
 // "auth.") or an older flat section.
 void read_members(declared& d, const json& object, const std::string& prefix,
                   std::string_view within) {
-    for (const auto& [member, value] : object.items()) {
+    for (const auto& item : object.items()) {
+        // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+        const std::string& member = item.key();
+        const json& value = item.value();
         const std::string key = prefix + member;
         if (!d.flat && within.empty() && member == "auth") {
             if (!value.is_object()) {

@@ -66,10 +66,11 @@ void use_request(request& req) {
     }
     upstream_call call;
     if (!build_upstream_call(std::move(lookup), req, query, call)) {
-        for (const auto& [name, value] : call.query) {
+        for (const auto& param : call.query) {
             // An accepted query parameter is one the row declares.
-            const bool declared = std::any_of(row.query.begin(), row.query.end(),
-                                              [&](const query_rule& r) { return r.name == name; });
+            const bool declared =
+                std::any_of(row.query.begin(), row.query.end(),
+                            [&](const query_rule& r) { return r.name == param.first; });
             if (!declared) {
                 __builtin_trap();
             }
