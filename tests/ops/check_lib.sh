@@ -31,7 +31,7 @@ summary() {
 }
 
 # The demo gateway of the checks that need a live one. The caller sets $binary (the executable)
-# and $tmp (a scratch directory), and calls stop_gateway on exit.
+# and calls use_scratch_dir, which makes $tmp and stops the gateway on exit.
 gateway_pid=""
 gateway_exit=""
 
@@ -70,4 +70,11 @@ stop_gateway() {
     gateway_exit=0
     wait "$gateway_pid" 2>/dev/null || gateway_exit=$?
     gateway_pid=""
+}
+
+# $tmp, a scratch directory removed on exit, after the gateway (if any) is stopped.
+use_scratch_dir() {
+    tmp=$(mktemp -d)
+    trap 'stop_gateway; rm -rf "$tmp"' EXIT
+    trap 'exit 130' INT TERM
 }

@@ -29,14 +29,7 @@ cd "$root"
 # shellcheck source-path=SCRIPTDIR source=check_lib.sh
 source "$here/check_lib.sh"
 
-tmp=$(mktemp -d)
-cleanup() {
-    stop_gateway
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+use_scratch_dir
 
 # The recommended rules, every warning an error (recommended-strict), less those that do not fit
 # a document generated for one gateway deployment.

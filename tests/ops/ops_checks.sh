@@ -18,13 +18,7 @@ cd "$root"
 # shellcheck source-path=SCRIPTDIR source=check_lib.sh
 source "$here/check_lib.sh"
 
-tmp=$(mktemp -d)
-cleanup() {
-    stop_gateway
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+use_scratch_dir
 
 free_port() {
     python3 -c 'import socket
