@@ -14,8 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/config/client_auth_config.hpp"
 #include "kore_gateway/config/config_checks.hpp"
 #include "kore_gateway/config/route_table.hpp"
+#include "kore_gateway/config/secret_files.hpp"
 #include "kore_gateway/config/upstream_config_loader.hpp"
 #include "kore_gateway/net.hpp"
 
@@ -34,6 +36,7 @@ constexpr std::int64_t max_seconds = 31536000;
 struct raw_config {
     gateway_config cfg;
     std::map<std::string, std::string, std::less<>> source;
+    std::string jwks_url; // checked once allow_insecure_upstream is final
 };
 
 enum class kind { string, integer, number, boolean, string_list };
@@ -48,6 +51,9 @@ struct setting {
     std::int64_t min = 0;
     std::int64_t max = 0;
     std::vector<std::string_view> choices{}; // empty: any string
+    // A syntax the string must have besides choices, and its description: "one of ...".
+    std::function<bool(std::string_view)> accepts{};
+    std::string_view syntax{};
     std::function<void(raw_config&, const json&)> assign{};
 };
 
@@ -131,6 +137,54 @@ const std::vector<setting>& settings() {
                      r.cfg.cors_origins = v.get<std::vector<std::string>>();
                  }},
             string_setting("admin_token", "GATEWAY_ADMIN_TOKEN", &g::admin_token, true),
+            {.key = "client_auth",
+             .env = "GATEWAY_CLIENT_AUTH",
+             .type = kind::string,
+             .accepts = [](std::string_view v) { return parse_client_auth_mode(v).has_value(); },
+             .syntax = client_auth_syntax,
+             .assign =
+                 [](raw_config& r, const json& v) {
+                     r.cfg.client_auth = *parse_client_auth_mode(v.get<std::string>());
+                 }},
+            {.key = "metrics_auth",
+             .type = kind::string,
+             .choices = {"none", "client_auth"},
+             .assign = [](raw_config& r,
+                          const json& v) { r.cfg.metrics_auth = v.get<std::string>() != "none"; }},
+            // The members of the file's "jwt" object.
+            {.key = "jwt.jwks_url",
+             .env = "GATEWAY_JWT_JWKS_URL",
+             .type = kind::string,
+             .assign = [](raw_config& r, const json& v) { r.jwks_url = v.get<std::string>(); }},
+            {.key = "jwt.issuer",
+             .env = "GATEWAY_JWT_ISSUER",
+             .type = kind::string,
+             .assign = [](raw_config& r,
+                          const json& v) { r.cfg.jwt.issuer = v.get<std::string>(); }},
+            {.key = "jwt.audience",
+             .env = "GATEWAY_JWT_AUDIENCE",
+             .type = kind::string,
+             .assign = [](raw_config& r,
+                          const json& v) { r.cfg.jwt.audience = v.get<std::string>(); }},
+            {.key = "jwt.leeway_s",
+             .env = "GATEWAY_JWT_LEEWAY_S",
+             .type = kind::integer,
+             .min = 0,
+             .max = 3600,
+             .assign =
+                 [](raw_config& r, const json& v) {
+                     r.cfg.jwt.leeway = std::chrono::seconds(v.get<std::int64_t>());
+                 }},
+            {.key = "log_format",
+             .env = "GATEWAY_LOG_FORMAT",
+             .type = kind::string,
+             .choices = {"text", "json"},
+             .assign = [](raw_config& r,
+                          const json& v) { r.cfg.log_format = v.get<std::string>(); }},
+            integer_setting("circuit_failures", "GATEWAY_CIRCUIT_FAILURES", 0, 1000,
+                            &g::circuit_failures),
+            integer_setting("circuit_open_ms", "GATEWAY_CIRCUIT_OPEN_MS", 100, max_timeout_ms,
+                            &g::circuit_open),
         };
         return s;
     }();
@@ -202,34 +256,46 @@ void assign(const setting& s, const json& v, const std::string& where, raw_confi
         }
         throw config_error(where + ":" + shown(s, v.get<std::string>()) + " is not one of " + list);
     }
+    if (s.accepts && !s.accepts(v.get<std::string>())) {
+        throw config_error(where + ":" + shown(s, v.get<std::string>()) + " is not " +
+                           std::string(s.syntax));
+    }
     s.assign(raw, v);
     raw.source[s.key] = where;
 }
 
-// The file's top-level keys; the upstream sections are left to load_upstreams.
+// The file's top-level keys, and the members of its "jwt" object; the upstream sections are left
+// to load_upstreams, "clients" to parse_clients.
 void apply_file(const json& document, raw_config& raw) {
     for (const auto& [key, value] : document.items()) {
-        if (is_upstream_section(key)) {
+        if (is_upstream_section(key) || key == "clients") {
             continue;
         }
         if (key == "routes") {
             raw.cfg.routes_source = value; // parsed by the route table, not here
             continue;
         }
-        const auto* s = find_setting(key);
+        if (key == "jwt") {
+            if (!value.is_object()) {
+                throw config_error(file_key(key) + " must be an object");
+            }
+            for (const auto& [member, member_value] : value.items()) {
+                const auto* s =
+                    member.find('.') == std::string::npos ? find_setting("jwt." + member) : nullptr;
+                if (s == nullptr) {
+                    throw config_error("unknown key 'jwt." + member + "'");
+                }
+                assign(*s, member_value, file_key(s->key), raw);
+            }
+            continue;
+        }
+        // A dotted name is a member of an object ("jwt.issuer"), not a top-level key.
+        const auto* s = key.find('.') == std::string::npos ? find_setting(key) : nullptr;
         if (s == nullptr) {
             throw config_error("unknown key '" + key + "'");
         }
         assign(*s, value, file_key(key), raw);
     }
-}
-
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
 template <class T> bool parse_full(std::string_view text, T& out) {
@@ -270,7 +336,7 @@ json env_value(const setting& s, const std::string& text) {
         std::string_view rest = text;
         for (;;) {
             const auto comma = rest.find(',');
-            list.push_back(std::string(trim(rest.substr(0, comma))));
+            list.push_back(std::string(trim_blanks(rest.substr(0, comma))));
             if (comma == std::string_view::npos) {
                 return list;
             }
@@ -344,6 +410,10 @@ gateway_config resolve(raw_config raw) {
     check_listen_address(raw);
     check_ca_file(raw);
     check_origins(raw);
+    if (!raw.jwks_url.empty()) {
+        raw.cfg.jwt.jwks_url = checked_config_url(raw.jwks_url, source_of(raw, "jwt.jwks_url"),
+                                                  raw.cfg.allow_insecure_upstream, "JWKS");
+    }
     if (raw.cfg.threads == 0) {
         raw.cfg.threads = std::max(1U, std::thread::hardware_concurrency());
     }
@@ -363,7 +433,9 @@ std::string parse_message(const json::parse_error& e) {
 }
 
 gateway_config load(const std::string& json_text, const std::string& origin,
-                    const env_lookup& env) {
+                    const env_lookup& process_env) {
+    // Every lookup of a secret variable, here and in load_upstreams, may read its _FILE.
+    const auto env = with_secret_files(process_env);
     json document;
     try {
         document = json::parse(json_text);
@@ -380,12 +452,17 @@ gateway_config load(const std::string& json_text, const std::string& origin,
     raw_config raw;
     apply_file(document, raw);
     apply_environment(env, raw);
+    const auto client_auth_source = source_of(raw, "client_auth");
     auto config = resolve(std::move(raw));
     // Last: the upstream URL checks need the final allow_insecure_upstream.
     load_upstreams(document, env, config);
     // The routes need the upstream names and TTLs; every problem is reported at once (and the
-    // table is built again, from the final config, by the gateway that uses it).
-    (void)build_route_table(config);
+    // table is built again, from the final config, by the gateway that uses it). The clients
+    // and the client-auth checks need the route names.
+    const auto table = build_route_table(config);
+    const auto clients = document.find("clients");
+    config.clients = parse_clients(clients == document.end() ? json() : *clients, table);
+    check_client_auth(config, table, client_auth_source);
     return config;
 }
 

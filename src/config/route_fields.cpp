@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <set>
 
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/url/grammar/hexdig_chars.hpp>
 #include <boost/url/rfc/pchars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "kore_gateway/config/config_checks.hpp"
 #include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
@@ -17,14 +19,14 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::int64_t max_cache_ttl_s = 31536000;
-constexpr std::int64_t max_timeout_ms = 3600000;
 constexpr std::size_t max_name_length = 64;        // of route and path parameter names
 constexpr std::size_t max_query_name_length = 128; // as long as a default-syntax value
 
-constexpr std::array<std::string_view, 14> known_fields{
-    "name",        "enabled",         "method",        "path",      "params",
-    "upstream",    "upstream_method", "upstream_path", "query",     "forward_headers",
-    "body_schema", "cache_ttl_s",     "invalidates",   "timeout_ms"};
+constexpr std::array<std::string_view, 16> known_fields{
+    "name",        "enabled",         "method",          "path",
+    "params",      "upstream",        "upstream_method", "upstream_path",
+    "query",       "forward_headers", "body_schema",     "cache_ttl_s",
+    "invalidates", "timeout_ms",      "client_auth",     "required_scopes"};
 
 // The gateway answers these itself (sections 3 and 12, /admin/* of sections 3 and 14): an
 // upstream route there would shadow them.
@@ -355,6 +357,39 @@ std::vector<std::string> forward_headers_field(const json& entry, route_problems
         });
 }
 
+std::optional<client_auth_mode> client_auth_field(const json& entry, route_problems& problems) {
+    const auto* text = string_field(entry, "client_auth", false, problems);
+    if (text == nullptr) {
+        return std::nullopt;
+    }
+    auto mode = parse_client_auth_mode(*text);
+    if (!mode) {
+        problems.add("client_auth", "'" + *text + "' is not " + std::string(client_auth_syntax));
+    }
+    return mode;
+}
+
+std::vector<std::string> required_scopes_field(const json& entry, route_problems& problems) {
+    const auto* value = member(entry, "required_scopes");
+    if (value != nullptr && value->is_array() && value->empty()) {
+        problems.add("required_scopes", "must name at least one scope (leave it out for none)");
+    }
+    return string_list_field(
+        entry, "required_scopes", problems,
+        [&, seen = std::set<std::string>()](
+            const std::string& scope) mutable -> std::optional<std::string> {
+            if (!is_scope_token(scope)) {
+                problems.add("required_scopes",
+                             "'" + scope + "' is not a scope (RFC 6749 section 3.3 scope-token)");
+            } else if (!seen.insert(scope).second) {
+                problems.add("required_scopes", "'" + scope + "' appears twice");
+            } else {
+                return scope;
+            }
+            return std::nullopt;
+        });
+}
+
 } // namespace
 
 void route_problems::add(std::string_view field, std::string_view what) {
@@ -470,6 +505,8 @@ route_row parse_route(const json& entry, std::string name, const route_table_inp
     if (const auto timeout = integer_field(entry, "timeout_ms", 1, max_timeout_ms, problems)) {
         row.timeout = std::chrono::milliseconds(*timeout);
     }
+    row.client_auth = client_auth_field(entry, problems);
+    row.required_scopes = required_scopes_field(entry, problems);
 
     row.method = method.value_or(http::verb::unknown);
     row.upstream_method = upstream_method.value_or(row.method);

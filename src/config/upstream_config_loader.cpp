@@ -232,16 +232,7 @@ std::string source_of(const declared& d, std::string_view path) {
 
 url checked_url(const declared& d, std::string_view path, const std::string& value,
                 bool allow_insecure) {
-    auto parsed = parse_url(value);
-    if (!parsed) {
-        throw config_error(source_of(d, path) + ": '" + value +
-                           "' is not a valid URL (expected http(s)://host[:port][/path])");
-    }
-    if (!parsed->is_tls() && !allow_insecure) {
-        throw config_error("insecure upstream URL " + value +
-                           " (set GATEWAY_ALLOW_INSECURE_UPSTREAM=1 to allow it in development)");
-    }
-    return *parsed;
+    return checked_config_url(value, source_of(d, path), allow_insecure, "upstream");
 }
 
 // Both places a missing value may be given, for "is required" errors.

@@ -1,17 +1,14 @@
 #include "kore_gateway/util/constant_time.hpp"
 
-#include <array>
-
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+
+#include "kore_gateway/util/sha256.hpp"
 
 namespace kore_gateway {
 
 bool constant_time_equals(std::string_view a, std::string_view b) {
-    std::array<unsigned char, SHA256_DIGEST_LENGTH> digest_a{};
-    std::array<unsigned char, SHA256_DIGEST_LENGTH> digest_b{};
-    SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), digest_a.data());
-    SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), digest_b.data());
+    const auto digest_a = sha256(a);
+    const auto digest_b = sha256(b);
     return CRYPTO_memcmp(digest_a.data(), digest_b.data(), digest_a.size()) == 0;
 }
 

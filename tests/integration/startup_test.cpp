@@ -1,5 +1,6 @@
 // The executable as an operator meets it (CONTRACT.md section 16): --demo from any directory,
-// a busy port named in words one can act on, and SIGHUP not ending the process.
+// a busy port named in words one can act on, SIGHUP not ending the process, and --hash-key
+// reading its standard input (section 17).
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "kore_gateway/net.hpp"
+#include "kore_gateway/util/sha256.hpp"
 #include "support/child_process.hpp"
 #include "support/eventually.hpp"
 #include "support/test_client.hpp"
@@ -84,6 +86,29 @@ TEST(startup, check_config_lists_every_route_problem) {
     const auto output = check.output();
     EXPECT_NE(output.find("routes[0] 'a': field 'upstream'"), std::string::npos) << output;
     EXPECT_NE(output.find("routes[1] 'b': field 'upstream_path'"), std::string::npos) << output;
+}
+
+// The executable with input on its standard input: a shell pipes it in, since child_process
+// gives the child the test's own stdin.
+std::pair<std::optional<int>, std::string> hash_key_of(const std::string& input) {
+    temporary_directory dir;
+    child_process hash("/bin/sh",
+                       {"-c", "printf '%s' \"$1\" | \"$0\" --hash-key", KORE_GATEWAY_BINARY, input},
+                       {}, dir.path(), dir.path() + "/out.log");
+    auto status = hash.wait_for_exit(start_bound);
+    return {status, hash.output()};
+}
+
+TEST(startup, hash_key_prints_the_sha256_of_stdin_without_its_final_newline) {
+    const auto [status, output] = hash_key_of("web-key\n");
+    EXPECT_EQ(status, 0) << output;
+    EXPECT_EQ(output, sha256_hex("web-key") + "\n");
+}
+
+TEST(startup, hash_key_refuses_an_empty_key) {
+    const auto [status, output] = hash_key_of("\n");
+    EXPECT_EQ(status, 1) << output;
+    EXPECT_NE(output.find("empty"), std::string::npos) << output;
 }
 
 } // namespace

@@ -54,6 +54,35 @@ struct upstream_config {
     std::optional<std::size_t> pool_size{};
 };
 
+// What a caller must present to use an upstream route (CONTRACT.md section 17): nothing, an API
+// key of the file's "clients", a JWT verified against the JWKS, or either of the two.
+struct client_auth_mode {
+    bool api_key = false;
+    bool jwt = false;
+
+    bool required() const { return api_key || jwt; }
+    bool operator==(const client_auth_mode&) const = default;
+};
+
+// One API-key client of the file's "clients" (CONTRACT.md section 17).
+struct api_client {
+    std::string id;                                   // [A-Za-z0-9_.-]{1,64}: log and metrics label
+    std::string key_sha256;                           // 64 lower-case hex digits; never the key
+    std::optional<std::vector<std::string>> routes{}; // route names it may call; nullopt: all
+    std::vector<std::string> scopes{}; // checked like a JWT's against required_scopes
+    double rate_limit_rps = 0;         // 0: the per-IP limit applies
+};
+
+// Where JWTs come from and what they must say (CONTRACT.md section 17).
+struct jwt_settings {
+    std::optional<url> jwks_url; // https (http only with allow_insecure_upstream)
+    std::string issuer;
+    std::string audience;
+    std::chrono::seconds leeway{60};
+
+    bool configured() const { return jwks_url && !issuer.empty() && !audience.empty(); }
+};
+
 struct gateway_config {
     // Listener.
     std::string listen_address = "127.0.0.1";
@@ -97,6 +126,17 @@ struct gateway_config {
 
     // Admin: empty = /admin/* disabled (404).
     std::string admin_token;
+
+    // Client authentication (CONTRACT.md section 17).
+    client_auth_mode client_auth; // of upstream routes without their own client_auth
+    bool metrics_auth = true;     // /metrics follows client_auth; false: "metrics_auth": "none"
+    jwt_settings jwt;
+    std::vector<api_client> clients; // sorted by id
+
+    // Operations (CONTRACT.md section 15).
+    std::string log_format = "text"; // "text" or "json"
+    unsigned circuit_failures = 5;   // consecutive failures that open a circuit; 0 = off
+    std::chrono::milliseconds circuit_open{5000};
 
     // The configured upstream of that name; null when it is not declared or has no URL.
     const upstream_config* find_upstream(std::string_view name) const {

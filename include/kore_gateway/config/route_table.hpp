@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/config/config.hpp"
 #include "kore_gateway/config/json_schema.hpp"
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/util/regex.hpp"
@@ -63,6 +64,8 @@ struct route_row {
     std::chrono::seconds cache_ttl{0};                // GET only; 0 = never cached
     std::vector<std::string> invalidates;             // write routes: names of GET routes
     std::optional<std::chrono::milliseconds> timeout; // overrides the upstream's
+    std::optional<client_auth_mode> client_auth;      // overrides gateway_config::client_auth
+    std::vector<std::string> required_scopes;         // all needed by a JWT or key client
 
     bool is_write() const {
         return method == http::verb::post || method == http::verb::put ||
@@ -102,7 +105,6 @@ std::string route_shape(std::string_view path_template);
 route_table build_route_table(const nlohmann::json* routes, const route_table_inputs& inputs,
                               std::vector<std::string>& problems);
 
-struct gateway_config;
 // The route table of a configuration (its routes_source, TTLs and upstream names); throws
 // config_error listing every problem, one per line.
 route_table build_route_table(const gateway_config& config);
