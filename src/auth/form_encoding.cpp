@@ -1,8 +1,7 @@
 #include "kore_gateway/auth/form_encoding.hpp"
 
-#include <openssl/evp.h>
-
 #include "kore_gateway/util/ascii.hpp"
+#include "kore_gateway/util/base64.hpp"
 
 namespace kore_gateway {
 
@@ -40,15 +39,6 @@ void append_parameter(std::string& body, std::string_view name, std::string_view
     body += percent_encode(value);
 }
 
-std::string base64(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0'); // + the NUL EVP_EncodeBlock writes
-    const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                       reinterpret_cast<const unsigned char*>(bytes.data()),
-                                       static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(length));
-    return out;
-}
-
 } // namespace
 
 std::string percent_encode(std::string_view text) {
@@ -78,8 +68,8 @@ std::string make_token_request_body(const client_credentials& credentials) {
 }
 
 std::string basic_authorization(const client_credentials& credentials) {
-    return "Basic " + base64(form_urlencode(credentials.client_id) + ':' +
-                             form_urlencode(credentials.client_secret));
+    return "Basic " + base64_encode(form_urlencode(credentials.client_id) + ':' +
+                                    form_urlencode(credentials.client_secret));
 }
 
 } // namespace kore_gateway
