@@ -27,12 +27,34 @@ int main(int argc, char** argv) {
         std::cout << "kore-gateway " << KORE_GATEWAY_VERSION << "\n";
         return 0;
     }
+    if (options.hash_key) {
+        const auto hash = hash_key_from(std::cin);
+        if (!hash) {
+            std::cerr << "kore-gateway: --hash-key: the key read on stdin is empty\n";
+            return 1;
+        }
+        std::cout << *hash << "\n";
+        return 0;
+    }
+    std::optional<demo_upstreams> demo;
     gateway_config config;
+    // Read at start and again by every reload (SIGHUP, POST /admin/reload): the file, the
+    // environment and every *_FILE secret.
+    config_source read_config;
     try {
+        if (options.demo) {
+            demo.emplace();
+        }
         // The demo needs no file: without --config or GATEWAY_CONFIG it runs on the built-in
-        // defaults, from whatever directory it is started in.
-        config = options.demo && !options.config_given ? load_config_from_text("{}", env)
-                                                       : load_config(options.config_path, env);
+        // defaults, from whatever directory it is started in; its identity provider stands in
+        // for JWT settings the environment leaves unset.
+        read_config = [&options, &demo, config_env = demo ? with_demo_identity(env, *demo) : env] {
+            auto loaded = demo && !options.config_given
+                              ? load_config_from_text("{}", config_env)
+                              : load_config(options.config_path, config_env);
+            return demo ? with_demo_upstreams(std::move(loaded), *demo) : loaded;
+        };
+        config = read_config();
     } catch (const config_error& e) {
         std::cerr << "kore-gateway: invalid configuration: " << e.what() << "\n";
         return 1;
@@ -41,15 +63,12 @@ int main(int argc, char** argv) {
         std::cout << "kore-gateway: configuration " << options.config_path << " is valid\n";
         return 0;
     }
-    setup_logging(config.log_level);
+    setup_logging(config.log_level, config.log_format);
     try {
-        std::optional<demo_upstreams> demo;
-        if (options.demo) {
-            demo.emplace();
-            config = with_demo_upstreams(std::move(config), *demo);
+        if (demo) {
             spdlog::info("{}", demo_startup_line(config, *demo));
         }
-        gateway_app app(std::move(config), demo ? demo->ca_pem() : std::string{});
+        gateway_app app(std::move(config), demo ? demo->ca_pem() : std::string{}, read_config);
         app.stop_on_signals();
         app.start();
         app.wait();

@@ -1,5 +1,6 @@
 #include "kore_gateway/app/demo_mode.hpp"
 
+#include <map>
 #include <stdexcept>
 
 namespace kore_gateway {
@@ -54,6 +55,23 @@ gateway_config with_demo_upstreams(gateway_config config, demo_upstreams& demo) 
     return config;
 }
 
+env_lookup with_demo_identity(env_lookup env, const demo_upstreams& demo) {
+    std::map<std::string, std::string, std::less<>> identity{
+        {"GATEWAY_JWT_JWKS_URL", demo.jwks_url()},
+        {"GATEWAY_JWT_ISSUER", demo.jwt_issuer()},
+        {"GATEWAY_JWT_AUDIENCE", std::string(demo_audience)}};
+    return [env = std::move(env),
+            identity = std::move(identity)](const std::string& name) -> std::optional<std::string> {
+        auto value = env(name);
+        // The configuration loader, too, takes an empty variable for an unset one.
+        if (value && !value->empty()) {
+            return value;
+        }
+        const auto it = identity.find(name);
+        return it == identity.end() ? value : std::optional(it->second);
+    };
+}
+
 std::string demo_startup_line(const gateway_config& config, const demo_upstreams& demo) {
     std::string line = "demo mode: mock upstreams kore " + demo.kore_url() + ", catalog " +
                        demo.catalog_url() + ", token server " + demo.auth_token_url();
@@ -61,6 +79,8 @@ std::string demo_startup_line(const gateway_config& config, const demo_upstreams
         line +=
             ", billing " + demo.billing_url() + " (token server " + demo.billing_token_url() + ")";
     }
+    line += "; identity provider: JWKS " + demo.jwks_url() + ", demo user token: POST " +
+            demo.demo_token_url();
     for (const auto& name : config.upstream_names) {
         if (has_mock(name)) {
             continue;

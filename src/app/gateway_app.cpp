@@ -2,20 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kore_gateway/app/restart_settings.hpp"
+#include "kore_gateway/config/config_loader.hpp"
+#include "kore_gateway/log/logging.hpp"
+#include "kore_gateway/upstream/tls_context.hpp"
 #include "kore_gateway/util/clock.hpp"
 
 namespace kore_gateway {
 
-gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
+gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem, config_source source)
     : config_(std::move(config)),
-      routes_(build_route_table(config_)), limits_{config_.max_body_bytes, config_.max_header_bytes,
-                                                   config_.request_read_timeout,
-                                                   config_.idle_timeout},
+      source_(std::move(source)), limits_{config_.max_body_bytes, config_.max_header_bytes,
+                                          config_.request_read_timeout, config_.idle_timeout},
       tracker_(config_.max_connections, metrics_), io_(config_.threads), signals_(io_.first()),
       drain_deadline_(io_.first()) {
     const auto& clock = steady_clock::instance();
-    upstreams_ = std::make_unique<upstream_registry>(config_, io_.executors(), metrics_, clock,
-                                                     extra_ca_pem);
+    pools_ = std::make_unique<upstream_pools>(
+        io_.executors(), make_client_tls_context(config_.ca_file, extra_ca_pem), metrics_, clock);
     cache_ = std::make_unique<cached_fetch>(config_.cache_max_bytes, config_.stale_if_error, clock,
                                             metrics_);
     metrics_.set_cache_entries(
@@ -25,12 +28,12 @@ gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
     metrics_.set_cache_waiting([this] { return static_cast<double>(cache_->waiting()); });
     metrics_.set_cache_evictions(
         [this] { return static_cast<double>(cache_->store().snapshot().evictions); });
-    forwarding_ = std::make_unique<route_forwarding>(config_, routes_, *upstreams_, *cache_, clock);
-    dispatcher_ =
-        std::make_unique<request_dispatcher>(config_, routes_, *forwarding_, metrics_, clock);
+    jwks_ = jwks_for(config_);
+    handler_ = std::make_unique<snapshot_handler>(
+        std::make_shared<gateway_snapshot>(config_, services(jwks_)));
     const tcp::endpoint endpoint{net::ip::make_address(config_.listen_address), config_.port};
     try {
-        listener_ = std::make_shared<listener>(io_, endpoint, *dispatcher_, limits_, tracker_);
+        listener_ = std::make_shared<listener>(io_, endpoint, *handler_, limits_, tracker_);
     } catch (const listen_error& e) {
         throw listen_error(std::string(e.what()) +
                            " (GATEWAY_LISTEN_ADDRESS sets the address, GATEWAY_PORT the port)");
@@ -40,10 +43,40 @@ gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem)
 gateway_app::~gateway_app() {
     request_stop();
     wait();
+    // A reload still running uses the pools and the handler, which are destroyed after this.
+    control_.join();
+}
+
+snapshot_services gateway_app::services(std::shared_ptr<jwk_provider> keys) {
+    return {*pools_,
+            *cache_,
+            metrics_,
+            steady_clock::instance(),
+            [this](std::function<void(std::string)> done) { reload(std::move(done)); },
+            std::move(keys)};
+}
+
+std::shared_ptr<jwks_source> gateway_app::jwks_for(const gateway_config& config) {
+    if (!config.jwt.configured()) {
+        return nullptr;
+    }
+    const auto& location = *config.jwt.jwks_url;
+    if (jwks_ && jwks_->location().origin() == location.origin() &&
+        jwks_->location().path == location.path) {
+        return jwks_;
+    }
+    upstream_client_options options;
+    options.timeout = config.upstream_timeout;
+    options.max_response_bytes = config.upstream_max_response_bytes;
+    return jwks_source::create(io_.first().get_executor(), pools_->client_for(location, options),
+                               location, config.upstream_timeout, steady_clock::instance());
 }
 
 void gateway_app::start() {
-    upstreams_->start();
+    pools_->start_new_providers();
+    if (jwks_) {
+        jwks_->start();
+    }
     listener_->run();
     const auto bound = listener_->local_endpoint();
     spdlog::info("kore-gateway {} listening on {}:{} with {} I/O threads", KORE_GATEWAY_VERSION,
@@ -54,8 +87,6 @@ void gateway_app::start() {
 void gateway_app::stop_on_signals() {
     signals_.add(SIGTERM);
     signals_.add(SIGINT);
-    // SIGHUP's default action would end the process without a word; until reload exists it is
-    // logged and ignored.
     signals_.add(SIGHUP);
     wait_for_signal();
 }
@@ -66,13 +97,77 @@ void gateway_app::wait_for_signal() {
             return;
         }
         if (signal == SIGHUP) {
-            spdlog::warn("SIGHUP received: configuration reload is not supported by this version; "
-                         "nothing changed (restart to apply a new configuration)");
+            spdlog::info("SIGHUP received: reloading the configuration");
+            reload([](const std::string&) {});
             return wait_for_signal();
         }
         spdlog::info("signal {} received: draining", signal);
         request_stop();
     });
+}
+
+void gateway_app::reload(std::function<void(std::string error)> done) {
+    net::post(control_, [this, done = std::move(done)] { reload_now(done); });
+}
+
+void gateway_app::reload_now(const std::function<void(std::string error)>& done) {
+    const auto refuse = [&](const std::string& why) {
+        spdlog::error("configuration reload refused, nothing changed: {}", why);
+        metrics_.config_reload(false);
+        done(why);
+    };
+    if (!source_) {
+        return refuse("this gateway was started without a configuration to read again");
+    }
+    if (stopping_) {
+        return refuse("the gateway is stopping");
+    }
+    std::shared_ptr<gateway_snapshot> next;
+    std::shared_ptr<jwks_source> keys;
+    try {
+        auto config = source_();
+        const auto kept = keep_restart_settings(config_, config);
+        if (!kept.empty()) {
+            std::string names;
+            for (const auto& name : kept) {
+                names += (names.empty() ? "" : ", ") + name;
+            }
+            spdlog::warn("configuration reload: {} changed but needs a restart; the running "
+                         "values are kept",
+                         names);
+        }
+        {
+            const std::lock_guard lock(jwks_mutex_);
+            keys = jwks_for(config);
+        }
+        next = std::make_shared<gateway_snapshot>(std::move(config), services(keys));
+    } catch (const config_error& e) {
+        return refuse(e.what());
+    }
+    set_log_level(next->config().log_level);
+    handler_->install(next);
+    pools_->start_new_providers();
+    auto in_use = next->registry().pooled_parts();
+    {
+        const std::lock_guard lock(jwks_mutex_);
+        if (keys != jwks_) {
+            if (jwks_) {
+                jwks_->stop();
+            }
+            if (keys) {
+                keys->start();
+            }
+            jwks_ = keys;
+        }
+        if (jwks_) {
+            in_use.insert(pools_->client_for(jwks_->location(), {}).get());
+        }
+    }
+    pools_->retire_all_but(in_use);
+    metrics_.config_reload(true);
+    spdlog::info("configuration reloaded: {} upstreams, {} routes", next->config().upstreams.size(),
+                 next->routes().rows().size());
+    done({});
 }
 
 void gateway_app::request_stop() {
@@ -101,7 +196,13 @@ void gateway_app::finish_stop() {
         return;
     }
     drain_deadline_.cancel();
-    upstreams_->stop();
+    {
+        const std::lock_guard lock(jwks_mutex_);
+        if (jwks_) {
+            jwks_->stop();
+        }
+    }
+    pools_->stop();
     io_.stop();
 }
 

@@ -13,6 +13,7 @@ bool refresh_failed(const forward_result& fetched) {
     case forward_failure::unavailable:
     case forward_failure::timeout:
     case forward_failure::invalid_response:
+    case forward_failure::circuit_open:
         return true;
     case forward_failure::auth_failed:
         return false;
@@ -55,6 +56,7 @@ void cached_fetch::fill(const std::string& key, cache_tags tags, std::chrono::se
 void cached_fetch::complete(const std::string& key, std::chrono::seconds ttl,
                             forward_result result) {
     fetched out;
+    out.upstream_ms = result.upstream_ms;
     {
         // Held until the entry is stored: an invalidate() between the two would otherwise find
         // neither the fill to doom nor the entry to drop.
@@ -90,21 +92,21 @@ void cached_fetch::complete(const std::string& key, std::chrono::seconds ttl,
 void cached_fetch::answer(const fetched& result, const std::string& key, const answer_fn& done) {
     if (result.entry) {
         metrics_.cache_miss();
-        return done({result.entry, "MISS", nullptr});
+        return done({result.entry, "MISS", nullptr, result.upstream_ms});
     }
     if (refresh_failed(result.result)) {
         if (const auto stale = cache_.find(key)) {
             // Fresh only if another caller refreshed the key meanwhile.
             if (stale->state == freshness::fresh) {
                 metrics_.cache_hit();
-                return done({stale->entry, "HIT", nullptr});
+                return done({stale->entry, "HIT", nullptr, result.upstream_ms});
             }
             metrics_.cache_stale();
-            return done({stale->entry, "STALE", nullptr});
+            return done({stale->entry, "STALE", nullptr, result.upstream_ms});
         }
     }
     metrics_.cache_miss();
-    done({nullptr, "MISS", &result.result});
+    done({nullptr, "MISS", &result.result, result.upstream_ms});
 }
 
 std::size_t cached_fetch::invalidate(const tag_filter& drop) {

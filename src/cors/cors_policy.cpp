@@ -4,15 +4,24 @@ namespace kore_gateway {
 namespace {
 
 // What a browser may send and read; never Access-Control-Allow-Credentials (secrets stay here).
-constexpr std::string_view allowed_headers = "Content-Type, X-Request-Id, If-None-Match";
+// traceparent and tracestate let a traced front-end continue its trace (section 15); with client
+// authentication on, a page sends its key or token and reads the challenge (section 17).
+constexpr std::string_view allowed_headers =
+    "Content-Type, X-Request-Id, If-None-Match, traceparent, tracestate";
+constexpr std::string_view allowed_headers_with_auth =
+    "Content-Type, X-Request-Id, If-None-Match, traceparent, tracestate, Authorization";
 constexpr std::string_view exposed_headers = "X-Cache, X-Request-Id, Age, ETag";
+constexpr std::string_view exposed_headers_with_auth =
+    "X-Cache, X-Request-Id, Age, ETag, WWW-Authenticate";
 constexpr std::string_view preflight_max_age = "600";
 
 } // namespace
 
-cors_policy::cors_policy(const std::vector<std::string>& origins)
+cors_policy::cors_policy(const std::vector<std::string>& origins, bool client_auth)
     : any_origin_(origins.size() == 1 && origins.front() == "*"),
-      origins_(origins.begin(), origins.end()) {}
+      origins_(origins.begin(), origins.end()),
+      allowed_headers_(client_auth ? allowed_headers_with_auth : allowed_headers),
+      exposed_headers_(client_auth ? exposed_headers_with_auth : exposed_headers) {}
 
 cors_policy::verdict cors_policy::check(std::string_view origin) const {
     if (origin.empty()) {
@@ -26,7 +35,7 @@ void cors_policy::answer_preflight(response& res, std::string_view origin,
                                    std::string_view methods) const {
     decorate(res, origin);
     res.set(http::field::access_control_allow_methods, methods);
-    res.set(http::field::access_control_allow_headers, allowed_headers);
+    res.set(http::field::access_control_allow_headers, allowed_headers_);
     res.set(http::field::access_control_max_age, preflight_max_age);
 }
 
@@ -38,7 +47,7 @@ void cors_policy::decorate(response& res, std::string_view origin) const {
         return;
     }
     res.set(http::field::access_control_allow_origin, any_origin_ ? std::string_view("*") : origin);
-    res.set(http::field::access_control_expose_headers, exposed_headers);
+    res.set(http::field::access_control_expose_headers, exposed_headers_);
 }
 
 bool is_preflight(const request& req) {

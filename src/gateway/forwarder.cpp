@@ -12,7 +12,9 @@ struct forwarder::attempt {
     forward_request outgoing;
     std::function<void(forward_result)> done;
     bool renewed_after_401 = false;
+    std::chrono::steady_clock::time_point first_sent_at; // for upstream_ms, the 401 path included
     std::chrono::steady_clock::time_point sent_at;
+    circuit_breaker::admission admission{};
 };
 
 namespace {
@@ -53,6 +55,8 @@ const error_kind& error_kind_of(forward_failure failure) {
         return errors::upstream_invalid_response;
     case forward_failure::auth_failed:
         return errors::upstream_auth_failed;
+    case forward_failure::circuit_open:
+        return errors::upstream_circuit_open;
     case forward_failure::none:
     case forward_failure::unavailable:
         break;
@@ -60,10 +64,19 @@ const error_kind& error_kind_of(forward_failure failure) {
     return errors::upstream_unavailable;
 }
 
+route_outcome failure_outcome(const forward_result& failed) {
+    auto outcome = error_outcome(error_kind_of(failed.failure), failed.message);
+    if (failed.failure == forward_failure::circuit_open) {
+        outcome.res.set(http::field::retry_after, std::to_string(failed.retry_after.count()));
+    }
+    return outcome;
+}
+
 forwarder::forwarder(upstream_config config, std::shared_ptr<upstream_client> client,
-                     std::shared_ptr<token_source> tokens, gateway_metrics& metrics)
+                     std::shared_ptr<token_source> tokens, gateway_metrics& metrics,
+                     std::shared_ptr<circuit_breaker> breaker)
     : config_(std::move(config)), client_(std::move(client)), tokens_(std::move(tokens)),
-      metrics_(metrics) {
+      metrics_(metrics), breaker_(std::move(breaker)) {
     fixed_lines_.set(http::field::accept, "application/json");
     fixed_lines_.set(http::field::user_agent, "kore-gateway/" KORE_GATEWAY_VERSION);
     if (!config_.api_key.empty()) {
@@ -78,7 +91,41 @@ void forwarder::forward(forward_request outgoing, std::function<void(forward_res
     auto a = std::make_shared<attempt>();
     a->outgoing = std::move(outgoing);
     a->done = std::move(done);
+    if (breaker_) {
+        a->admission = breaker_->admit();
+        if (a->admission.kind == circuit_breaker::admission_kind::refused) {
+            auto refused = failure(forward_failure::circuit_open,
+                                   "the " + config_.name +
+                                       " API is failing; the gateway stopped calling it for now");
+            refused.retry_after = a->admission.retry_after;
+            return a->done(std::move(refused));
+        }
+    }
     send(a);
+}
+
+// What the circuit counts as a failure of the upstream (CONTRACT.md section 15): no connection,
+// no TLS, no answer in time, or a 5xx. Anything else shows the upstream alive.
+void forwarder::record(const attempt& a, const upstream_result& result) const {
+    if (!breaker_) {
+        return;
+    }
+    bool failed = false;
+    switch (result.error) {
+    case upstream_errc::connect_failed:
+    case upstream_errc::tls_failed:
+    case upstream_errc::timeout:
+        failed = true;
+        break;
+    case upstream_errc::ok:
+        failed = result.response.result_int() >= 500;
+        break;
+    case upstream_errc::connection_reset:
+    case upstream_errc::invalid_response:
+        break;
+    }
+    breaker_->record(a.admission, failed ? circuit_breaker::outcome::failure
+                                         : circuit_breaker::outcome::success);
 }
 
 void forwarder::send(const std::shared_ptr<attempt>& a) {
@@ -109,6 +156,12 @@ upstream_request forwarder::build(const forward_request& outgoing,
     req.set(http::field::content_type,
             outgoing.content_type.empty() ? "application/json" : outgoing.content_type);
     req.set("X-Request-Id", outgoing.request_id);
+    if (!outgoing.traceparent.empty()) {
+        req.set("traceparent", outgoing.traceparent);
+    }
+    if (!outgoing.tracestate.empty()) {
+        req.set("tracestate", outgoing.tracestate);
+    }
     // The route's forward_headers: the route table refuses the names the gateway sets itself
     // (section 10) but cannot know an upstream's own key header, which the client must not
     // supply a second copy of; set() refuses CR, LF and NUL in a value.
@@ -130,6 +183,9 @@ upstream_request forwarder::build(const forward_request& outgoing,
 void forwarder::exchange(const std::shared_ptr<attempt>& a,
                          std::shared_ptr<const token_snapshot> token) {
     a->sent_at = std::chrono::steady_clock::now();
+    if (!a->renewed_after_401) {
+        a->first_sent_at = a->sent_at;
+    }
     client_->async_exchange(build(a->outgoing, token.get()),
                             [this, a, token](upstream_result result) mutable {
                                 on_answer(a, std::move(token), std::move(result));
@@ -141,12 +197,26 @@ void forwarder::on_answer(const std::shared_ptr<attempt>& a,
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - a->sent_at).count();
     metrics_.observe_upstream(config_.name, to_string(result.error), seconds);
+    if (result.retried) {
+        metrics_.upstream_retry(config_.name);
+    }
+    const bool renews = result.error == upstream_errc::ok &&
+                        result.response.result() == http::status::unauthorized && tokens_ &&
+                        !a->renewed_after_401;
+    if (!renews) {
+        record(*a, result);
+    }
+    const auto upstream_ms = std::chrono::duration<double, std::milli>(
+                                 std::chrono::steady_clock::now() - a->first_sent_at)
+                                 .count();
     if (result.error != upstream_errc::ok) {
         spdlog::warn("upstream {} {}: {}", config_.name, a->outgoing.target,
                      to_string(result.error));
-        return a->done(failure(failure_of(result.error),
-                               "the " + config_.name + " API could not be reached (" +
-                                   std::string(to_string(result.error)) + ")"));
+        auto failed = failure(failure_of(result.error),
+                              "the " + config_.name + " API could not be reached (" +
+                                  std::string(to_string(result.error)) + ")");
+        failed.upstream_ms = upstream_ms;
+        return a->done(std::move(failed));
     }
     auto& res = result.response;
     if (res.result() == http::status::unauthorized) {
@@ -158,14 +228,19 @@ void forwarder::on_answer(const std::shared_ptr<attempt>& a,
             tokens_->invalidate(token);
             return send(a);
         }
-        return a->done(failure(forward_failure::auth_failed,
-                               "the " + config_.name + " API rejected the gateway's credentials"));
+        auto failed = failure(forward_failure::auth_failed,
+                              "the " + config_.name + " API rejected the gateway's credentials");
+        failed.upstream_ms = upstream_ms;
+        return a->done(std::move(failed));
     }
     if (!res.body().empty() && !is_valid_json(res.body())) {
-        return a->done(failure(forward_failure::invalid_response,
-                               "the " + config_.name + " API answered something that is not JSON"));
+        auto failed = failure(forward_failure::invalid_response,
+                              "the " + config_.name + " API answered something that is not JSON");
+        failed.upstream_ms = upstream_ms;
+        return a->done(std::move(failed));
     }
     forward_result out;
+    out.upstream_ms = upstream_ms;
     auto& answer = out.answer;
     answer.status = res.result_int();
     answer.content_type = std::string(res[http::field::content_type]);

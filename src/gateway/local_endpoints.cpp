@@ -12,13 +12,14 @@ struct endpoint_row {
     http::verb method; // GET endpoints answer HEAD too
 };
 
-constexpr std::array<endpoint_row, 5> endpoints{{
+constexpr std::array<endpoint_row, 6> endpoints{{
     {local_endpoint::healthz, "healthz", "/healthz", http::verb::get},
     {local_endpoint::readyz, "readyz", "/readyz", http::verb::get},
     {local_endpoint::metrics, "metrics", "/metrics", http::verb::get},
     {local_endpoint::openapi, "openapi", "/openapi.json", http::verb::get},
     {local_endpoint::admin_cache_purge, "admin_cache_purge", "/admin/cache/purge",
      http::verb::post},
+    {local_endpoint::admin_reload, "admin_reload", "/admin/reload", http::verb::post},
 }};
 
 } // namespace

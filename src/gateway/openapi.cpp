@@ -9,76 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kore_gateway/http/json_error.hpp"
+#include "kore_gateway/gateway/openapi_errors.hpp"
+#include "kore_gateway/gateway/openapi_security.hpp"
 
 namespace kore_gateway {
 namespace {
 
 // Insertion order keeps the document readable: "openapi" first, paths in table order.
 using json = nlohmann::ordered_json;
-
-// One documented error answer: the status, the section 8 `error` words it carries and when.
-struct error_answer {
-    http::status status;
-    std::string_view description;
-    std::string_view header = {}; // a header it carries besides X-Request-Id
-};
-
-constexpr error_answer malformed{errors::bad_request.status,
-                                 "bad_request: the request is malformed (framing, Host)."};
-constexpr error_answer invalid_input{
-    errors::bad_request.status,
-    "bad_request: a path or query parameter, or the body, is not valid; `errors` lists each "
-    "failing place of the body."};
-constexpr error_answer admin_unauthorized{
-    errors::unauthorized.status, "unauthorized: the admin bearer token is missing or wrong.",
-    "WWW-Authenticate"};
-constexpr error_answer payload_too_large{errors::payload_too_large.status,
-                                         "payload_too_large: the body is over the size limit."};
-constexpr error_answer unsupported_media_type{
-    http::status::unsupported_media_type,
-    "unsupported_media_type: the body's Content-Type is not a JSON media type."};
-constexpr error_answer rate_limited{errors::rate_limited.status,
-                                    "rate_limited: the client is over its request rate.",
-                                    "Retry-After"};
-constexpr error_answer headers_too_large{
-    errors::headers_too_large.status, "headers_too_large: the request headers are over the limit."};
-constexpr error_answer bad_gateway{
-    errors::upstream_unavailable.status,
-    "upstream_unavailable, upstream_auth_failed or upstream_invalid_response: the upstream API "
-    "could not be reached, refused the gateway's credentials, or did not answer JSON."};
-constexpr error_answer circuit_open{
-    http::status::service_unavailable,
-    "upstream_unavailable: the upstream API keeps failing and is left alone for a while (its "
-    "circuit is open).",
-    "Retry-After"};
-constexpr error_answer gateway_timeout{
-    errors::upstream_timeout.status, "upstream_timeout: the upstream API did not answer in time."};
-constexpr error_answer not_ready{
-    errors::not_ready.status, "not_ready: an upstream API has no usable token yet; `message` says "
-                              "why."};
-
-// Errors any request can get before its route is known: the session's limits and the per-IP
-// rate limit (CONTRACT.md section 17, order of checks).
-std::vector<error_answer> common_errors(const openapi_inputs& inputs) {
-    std::vector<error_answer> list{malformed, headers_too_large};
-    if (inputs.rate_limited) {
-        list.push_back(rate_limited);
-    }
-    return list;
-}
-
-// Every error a route row can answer. Client authentication (401, 403) belongs here too.
-std::vector<error_answer> route_errors(const route_row& row, const openapi_inputs& inputs) {
-    auto list = common_errors(inputs);
-    list.push_back(invalid_input);
-    if (row.has_body()) {
-        list.push_back(payload_too_large);
-        list.push_back(unsupported_media_type);
-    }
-    list.insert(list.end(), {bad_gateway, circuit_open, gateway_timeout});
-    return list;
-}
+// The catalogue of error answers, by name.
+using namespace openapi_errors;
 
 // The response headers the document may use, by name; components/headers holds the used ones.
 json header_definitions() {
@@ -103,29 +43,9 @@ json header_definitions() {
         {"Retry-After", header("Whole seconds to wait before trying again.",
                                {{"type", "integer"}, {"minimum", 1}})},
         {"WWW-Authenticate",
-         header("The authentication scheme to use: Bearer.", {{"type", "string"}})},
-    };
-}
-
-// Section 8's error body.
-json error_schema() {
-    const json string{{"type", "string"}};
-    const json null{{"type", "null"}};
-    return {
-        {"type", "object"},
-        {"description", "Every error answer of the gateway, in the shape of KORE's own errors."},
-        {"required", json::array({"id", "error_id", "error", "message", "link", "errors"})},
-        {"properties",
-         {{"id", null},
-          {"error_id", {{"type", "string"}, {"description", "Unique per error; in its log line."}}},
-          {"error", {{"type", "string"}, {"description", "What went wrong, as a word."}}},
-          {"message", {{"type", "string"}, {"description", "What went wrong, for a person."}}},
-          {"link", null},
-          {"errors",
-           {{"type", "array"},
-            {"description", "One item per failing place of a request body."},
-            {"items",
-             {{"type", "object"}, {"properties", {{"pointer", string}, {"message", string}}}}}}}}},
+         header("The authentication scheme to use: Bearer, with the realm, and with `error` (RFC "
+                "6750) when a credential was refused or lacks a scope.",
+                {{"type", "string"}})},
     };
 }
 
@@ -165,7 +85,7 @@ struct operation_spec {
     std::string_view tag;
     json parameters = json::array();
     json request_body = nullptr;
-    bool admin = false; // needs the admin bearer token
+    json security = json::array(); // stated on each operation: [] needs no credential
 };
 
 class document {
@@ -188,6 +108,7 @@ private:
     json paths_ = json::object();
     std::set<std::string, std::less<>> used_headers_;
     std::set<std::string, std::less<>> used_tags_;
+    openapi_security security_;
 };
 
 json document::headers(std::initializer_list<std::string_view> names) {
@@ -234,8 +155,7 @@ json document::operation(operation_spec spec, json responses) {
         op["requestBody"] = std::move(spec.request_body);
     }
     op["responses"] = std::move(responses);
-    // Stated on each operation: the admin token is the only credential the gateway checks.
-    op["security"] = spec.admin ? json::array({{{"bearerAuth", json::array()}}}) : json::array();
+    op["security"] = std::move(spec.security);
     return op;
 }
 
@@ -252,7 +172,9 @@ json document::route_operation(const route_row& row, const route_row& spelling, 
                                             : answered_by +
                                                   ", whose status, JSON body and Content-Type are "
                                                   "passed through.",
-                        .tag = "routes"};
+                        .tag = "routes",
+                        .security = security_.requirement(client_auth_of(row, inputs_.client_auth),
+                                                          row.required_scopes)};
     for (std::size_t i = 0; i < row.params.size(); ++i) {
         spec.parameters.push_back(
             parameter(spelling.params.at(i).name, "path", true, row.params[i].value));
@@ -324,14 +246,22 @@ void document::add_gateway_endpoints() {
         json_answer("Alive.", object_of("status", {{"const", "ok"}})), {});
     add("/readyz", "get",
         {"gateway_readyz", "Readiness",
-         "200 once every configured upstream API has a usable token (or needs none).", "gateway"},
+         "200 once every configured upstream API has a usable token (or needs none), and JWT "
+         "client authentication, if used, has its keys.",
+         "gateway"},
         json_answer("Ready.", object_of("status", {{"const", "ready"}})), {not_ready});
-    add("/metrics", "get",
-        {"gateway_metrics", "Prometheus metrics",
-         "The gateway's metrics in the Prometheus text exposition format.", "gateway"},
+    operation_spec metrics{"gateway_metrics", "Prometheus metrics",
+                           "The gateway's metrics in the Prometheus text exposition format.",
+                           "gateway"};
+    std::vector<error_answer> metrics_errors;
+    if (inputs_.metrics_auth && inputs_.client_auth.required()) {
+        metrics.security = security_.requirement(inputs_.client_auth);
+        metrics_errors = {client_unauthorized, client_rate_limited};
+    }
+    add("/metrics", "get", std::move(metrics),
         {{"description", "The metrics."},
          {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}},
-        {});
+        std::move(metrics_errors));
     add("/openapi.json", "get",
         {"gateway_openapi", "This document", "The OpenAPI document of the routes in force.",
          "gateway"},
@@ -341,11 +271,19 @@ void document::add_gateway_endpoints() {
     }
     operation_spec purge{"admin_cache_purge", "Empty the cache", "Drops every cached answer.",
                          "admin"};
-    purge.admin = true;
+    purge.security = security_.admin_requirement();
     add("/admin/cache/purge", "post", std::move(purge),
         json_answer("Purged; `purged` counts the answers dropped.",
                     object_of("purged", {{"type", "integer"}, {"minimum", 0}})),
         {admin_unauthorized});
+    operation_spec reload{"admin_reload", "Reload the configuration",
+                          "Re-reads the config file and every *_FILE secret and, if they are "
+                          "valid, puts them in force at once (as SIGHUP does).",
+                          "admin"};
+    reload.security = security_.admin_requirement();
+    add("/admin/reload", "post", std::move(reload),
+        json_answer("Reloaded.", object_of("reloaded", {{"type", "boolean"}, {"const", true}})),
+        {reload_refused, admin_unauthorized});
 }
 
 std::string document::render() {
@@ -367,12 +305,8 @@ std::string document::render() {
             components["headers"][name] = definition;
         }
     }
-    if (inputs_.admin_enabled) {
-        components["securitySchemes"] = {
-            {"bearerAuth",
-             {{"type", "http"},
-              {"scheme", "bearer"},
-              {"description", "The admin token (GATEWAY_ADMIN_TOKEN)."}}}};
+    if (auto schemes = security_.schemes(); !schemes.empty()) {
+        components["securitySchemes"] = std::move(schemes);
     }
     const json doc{
         {"openapi", "3.1.0"},

@@ -1,60 +1,63 @@
 #include "kore_gateway/gateway/request_dispatcher.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 
 #include "kore_gateway/gateway/call_builder.hpp"
+#include "kore_gateway/gateway/dispatcher_exchange.hpp"
 #include "kore_gateway/gateway/openapi.hpp"
-#include "kore_gateway/http/bearer.hpp"
 #include "kore_gateway/log/logging.hpp"
-#include "kore_gateway/util/constant_time.hpp"
 
 namespace kore_gateway {
-
-struct request_dispatcher::exchange {
-    std::string request_id;
-    request req; // what origin, method and path point into, while the exchange lasts
-    std::string_view origin;
-    std::string_view method;
-    std::string_view path;
-    std::string_view route = "unmatched";
-    bool cacheable = false; // a route whose answers the gateway caches (CONTRACT.md section 16)
-    bool head = false;
-    std::string client_ip;
-    std::chrono::steady_clock::time_point start;
-    respond_fn done;
-};
-
 namespace {
 
 constexpr std::string_view request_id_header = "X-Request-Id";
 
-route_outcome json_outcome(http::status status, const nlohmann::json& body) {
-    response res{status, 11};
-    res.set(http::field::content_type, "application/json");
-    res.body() = make_body(body.dump());
-    return {std::move(res), {}};
+// The W3C rules treat a repeated traceparent as invalid, and tracestate lines as one list.
+template <class Fields> trace_headers trace_of(const Fields& fields) {
+    auto [first, end] = fields.equal_range("traceparent");
+    std::string_view traceparent;
+    if (first != end && std::next(first) == end) {
+        traceparent = first->value();
+    }
+    std::string tracestate;
+    for (auto [it, last] = fields.equal_range("tracestate"); it != last; ++it) {
+        tracestate += (tracestate.empty() ? "" : ",") + std::string(it->value());
+    }
+    return continue_trace(traceparent, tracestate);
 }
 
-std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
-    const auto question = target.find('?');
-    if (question == std::string_view::npos) {
-        return {target, {}};
+bool any_route_requires_auth(const gateway_config& config, const route_table& routes) {
+    if (config.client_auth.required()) {
+        return true;
     }
-    return {target.substr(0, question), target.substr(question + 1)};
+    return std::any_of(routes.rows().begin(), routes.rows().end(), [](const route_row& row) {
+        return row.client_auth && row.client_auth->required();
+    });
 }
 
 } // namespace
 
 request_dispatcher::request_dispatcher(const gateway_config& config, const route_table& routes,
                                        upstream_routes& upstream, gateway_metrics& metrics,
-                                       const clock& clock)
-    : config_(config), upstream_(upstream), metrics_(metrics), cors_(config.cors_origins),
-      matcher_(routes), limiter_(config.rate_limit_rps, clock),
+                                       const clock& clock, dispatcher_hooks hooks)
+    : config_(config), upstream_(upstream), metrics_(metrics), hooks_(std::move(hooks)),
+      client_auth_on_(hooks_.authenticator != nullptr && any_route_requires_auth(config, routes)),
+      cors_(config.cors_origins, client_auth_on_), matcher_(routes),
+      limiter_(config.rate_limit_rps, clock),
       openapi_(make_body(make_openapi(routes, {.admin_enabled = !config.admin_token.empty(),
-                                               .rate_limited = config.rate_limit_rps > 0}))) {}
+                                               .rate_limited = config.rate_limit_rps > 0,
+                                               .client_auth = config.client_auth,
+                                               .metrics_auth = config.metrics_auth,
+                                               .circuit_breaker = config.circuit_failures > 0}))) {}
 
 void request_dispatcher::handle(request req, const request_context& ctx, respond_fn done) {
+    handle(std::move(req), ctx, std::move(done), nullptr);
+}
+
+void request_dispatcher::handle(request req, const request_context& ctx, respond_fn done,
+                                std::shared_ptr<const void> pin) {
     auto ex = std::make_shared<exchange>();
+    ex->pin = std::move(pin);
     const auto client_request_id = req[request_id_header];
     ex->request_id =
         is_valid_request_id(client_request_id) ? std::string(client_request_id) : random_id();
@@ -62,18 +65,33 @@ void request_dispatcher::handle(request req, const request_context& ctx, respond
     ex->origin = ex->req[http::field::origin];
     ex->method = ex->req.method_string();
     ex->head = ex->req.method() == http::verb::head;
-    ex->path = split_target(ex->req.target()).first;
+    std::tie(ex->path, ex->query) = split_target(ex->req.target());
     ex->client_ip = ctx.client_ip;
+    ex->trace = trace_of(ex->req);
     ex->start = ctx.start;
     ex->done = std::move(done);
 
-    if (const auto decision = limiter_.admit(ctx.client_ip); !decision.allowed) {
-        auto outcome = error_outcome(errors::rate_limited, "request rate limit exceeded");
-        outcome.res.set(http::field::retry_after, std::to_string(decision.retry_after.count()));
-        ex->done(finish(*ex, std::move(outcome)));
-        return;
+    // A client with a rate limit of its own is held to that one instead (section 17).
+    ex->ip_limit_deferred =
+        client_auth_on_ && limiter_.enabled() &&
+        hooks_.authenticator->has_own_rate_limit(ex->req[http::field::authorization]);
+    if (auto refused = ip_limit_refusal(*ex)) {
+        return ex->done(finish(*ex, std::move(*refused)));
     }
-    dispatch(ex, ex->req);
+    dispatch(ex);
+}
+
+std::optional<route_outcome> request_dispatcher::ip_limit_refusal(exchange& ex) {
+    if (ex.ip_limit_deferred) {
+        return std::nullopt;
+    }
+    const auto decision = limiter_.admit(ex.client_ip);
+    if (decision.allowed) {
+        return std::nullopt;
+    }
+    auto outcome = error_outcome(errors::rate_limited, "request rate limit exceeded");
+    outcome.res.set(http::field::retry_after, std::to_string(decision.retry_after.count()));
+    return outcome;
 }
 
 // A plain OPTIONS on a known path is 204 with Allow; any other method it lacks is 405.
@@ -95,12 +113,12 @@ route_outcome request_dispatcher::preflight(exchange& ex, std::string_view allow
     return outcome;
 }
 
-void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& req) {
-    const auto [path, query] = split_target(req.target());
+void request_dispatcher::dispatch(const exchange_ptr& ex) {
+    const auto& req = ex->req;
     const auto reply = [&](route_outcome outcome) { ex->done(finish(*ex, std::move(outcome))); };
     const bool is_cors_preflight = is_preflight(req);
 
-    if (const auto local = match_local_endpoint(req.method(), path);
+    if (const auto local = match_local_endpoint(req.method(), ex->path);
         local.result != local_match::outcome::not_found) {
         ex->route = local.name;
         if (is_cors_preflight) {
@@ -109,103 +127,96 @@ void request_dispatcher::dispatch(const std::shared_ptr<exchange>& ex, request& 
         if (local.result == local_match::outcome::method_not_allowed) {
             return reply(not_allowed(req.method(), local.allow));
         }
-        return reply(answer_local(local.endpoint, req));
+        if (auto outcome = answer_local(local.endpoint, ex)) {
+            reply(std::move(*outcome));
+        }
+        return;
     }
 
-    auto lookup = matcher_.match(req.method(), path);
+    auto lookup = matcher_.match(req.method(), ex->path);
     if (is_cors_preflight && lookup.result != route_lookup::outcome::not_found) {
         ex->route = lookup.row->name;
         return reply(preflight(*ex, lookup.allow));
     }
-    if (auto refused = routing_answer(*ex, lookup, req.method(), req[http::field::content_type])) {
+    if (auto refused = routing_refusal(*ex, lookup, req.method())) {
         return reply(std::move(*refused));
+    }
+    const auto& row = *lookup.row;
+    authenticate(ex, {auth_mode_of(row), row.name, &row.required_scopes},
+                 [this, lookup = std::move(lookup)](const exchange_ptr& authenticated) mutable {
+                     forward(authenticated, std::move(lookup));
+                 });
+}
+
+client_auth_mode request_dispatcher::auth_mode_of(const route_row& row) const {
+    return hooks_.authenticator == nullptr ? client_auth_mode{}
+                                           : row.client_auth.value_or(config_.client_auth);
+}
+
+void request_dispatcher::authenticate(const exchange_ptr& ex, const auth_demand& demand,
+                                      std::function<void(const exchange_ptr&)> next) {
+    // After authentication: the per-IP limit a rate-limited key deferred, unless that key is
+    // what authenticated the request (it then had its own limit applied).
+    const auto admit = [this, ex, next = std::move(next)](const auth_result& result) {
+        if (result.refusal != auth_refusal::none) {
+            ex->client = result.client;
+            return ex->done(finish(*ex, refusal_outcome(result)));
+        }
+        ex->client = result.client;
+        ex->ip_limit_deferred =
+            ex->ip_limit_deferred && ex->client && ex->client->metrics_label != "jwt";
+        if (auto refused = ip_limit_refusal(*ex)) {
+            return ex->done(finish(*ex, std::move(*refused)));
+        }
+        next(ex);
+    };
+    if (!demand.mode.required()) {
+        return admit(auth_result{});
+    }
+    hooks_.authenticator->authenticate(demand, ex->req[http::field::authorization], admit);
+}
+
+void request_dispatcher::forward(const exchange_ptr& ex, route_lookup lookup) {
+    if (auto refused = request_refusal(lookup, ex->req[http::field::content_type])) {
+        return ex->done(finish(*ex, std::move(*refused)));
     }
     // A browser may keep a cached route's answer but revalidates it (If-None-Match, 304), so a
     // purge reaches it too (CONTRACT.md section 16).
     ex->cacheable = lookup.row->cache_ttl.count() > 0;
     upstream_call call;
-    if (auto refused = build_upstream_call(std::move(lookup), req, query, call)) {
-        return reply(std::move(*refused));
+    if (auto refused = build_upstream_call(std::move(lookup), ex->req, ex->query, call)) {
+        return ex->done(finish(*ex, std::move(*refused)));
     }
     call.request_id = ex->request_id;
+    call.traceparent = std::move(ex->trace.traceparent);
+    call.tracestate = std::move(ex->trace.tracestate);
     upstream_.handle(std::move(call), [this, ex](route_outcome outcome) {
         ex->done(finish(*ex, std::move(outcome)));
     });
 }
 
-route_outcome request_dispatcher::answer_local(local_endpoint endpoint, const request& req) {
-    switch (endpoint) {
-    case local_endpoint::healthz:
-        return json_outcome(http::status::ok, {{"status", "ok"}});
-    case local_endpoint::readyz:
-        return readiness();
-    case local_endpoint::metrics: {
-        response res{http::status::ok, 11};
-        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        res.body() = make_body(metrics_.render());
-        return {std::move(res), {}};
-    }
-    case local_endpoint::openapi: {
-        response res{http::status::ok, 11};
-        res.set(http::field::content_type, "application/json");
-        res.body() = openapi_;
-        return {std::move(res), {}};
-    }
-    case local_endpoint::admin_cache_purge:
-        return purge(req);
-    }
-    return error_outcome(errors::not_found, "no such endpoint");
-}
-
-// The answer when the path, method and media type alone decide the request (404, 400 for a
-// path parameter, 405 or 204 with Allow, 415); nullopt for a request that goes on. Sets the
-// route label.
-std::optional<route_outcome> request_dispatcher::routing_answer(exchange& ex,
-                                                                const route_lookup& lookup,
-                                                                http::verb method,
-                                                                std::string_view content_type) {
+std::optional<route_outcome>
+request_dispatcher::routing_refusal(exchange& ex, const route_lookup& lookup, http::verb method) {
     if (lookup.result == route_lookup::outcome::not_found) {
         return error_outcome(errors::not_found, "no such endpoint");
     }
     ex.route = lookup.row->name;
-    switch (lookup.result) {
-    case route_lookup::outcome::bad_parameter:
-        return error_outcome(errors::bad_request, lookup.problem);
-    case route_lookup::outcome::method_not_allowed:
+    if (lookup.result == route_lookup::outcome::method_not_allowed) {
         return not_allowed(method, lookup.allow);
-    case route_lookup::outcome::not_found:
-    case route_lookup::outcome::matched:
-        break;
+    }
+    return std::nullopt;
+}
+
+std::optional<route_outcome> request_dispatcher::request_refusal(const route_lookup& lookup,
+                                                                 std::string_view content_type) {
+    if (lookup.result == route_lookup::outcome::bad_parameter) {
+        return error_outcome(errors::bad_request, lookup.problem);
     }
     if (lookup.row->has_body() && !is_json_media_type(content_type)) {
         return error_outcome(errors::unsupported_media_type,
                              "the request body must be JSON (Content-Type: application/json)");
     }
     return std::nullopt;
-}
-
-route_outcome request_dispatcher::readiness() const {
-    const auto reason = upstream_.not_ready_reason();
-    if (!reason.empty()) {
-        return error_outcome(errors::not_ready, reason);
-    }
-    return json_outcome(http::status::ok, {{"status", "ready"}});
-}
-
-route_outcome request_dispatcher::purge(const request& req) {
-    if (config_.admin_token.empty()) {
-        // Disabled admin endpoints look exactly like unknown ones.
-        return error_outcome(errors::not_found, "no such endpoint");
-    }
-    const auto token = bearer_credentials(req[http::field::authorization]);
-    if (!token || !constant_time_equals(*token, config_.admin_token)) {
-        auto outcome =
-            error_outcome(errors::unauthorized, "a valid admin bearer token is required");
-        outcome.res.set(http::field::www_authenticate, "Bearer");
-        return outcome;
-    }
-    const auto purged = upstream_.purge_cache();
-    return json_outcome(http::status::ok, {{"purged", purged}});
 }
 
 request_dispatcher::exchange request_dispatcher::exchange_of(const http::request_header<>* header,
@@ -222,10 +233,13 @@ request_dispatcher::exchange request_dispatcher::exchange_of(const http::request
         ex.method = header->method_string();
         ex.head = header->method() == http::verb::head;
         ex.path = split_target(header->target()).first;
+        ex.trace = trace_of(*header);
     } else {
         ex.request_id = random_id();
+        ex.origin = ctx.unparsed_origin;
         ex.method = "-";
         ex.path = "-";
+        ex.trace = continue_trace({}, {});
     }
     return ex;
 }
@@ -253,6 +267,9 @@ response request_dispatcher::reject(rejection why, std::string_view detail,
     return finish(ex, error_outcome(errors::bad_request, "malformed HTTP request"));
 }
 
+// The header of a request that expects 100 Continue: what it alone decides is answered before the
+// body comes, in section 17's order, so a route that requires client authentication answers
+// only 404 and 405 here (its 401 needs the checks that run once the request is whole).
 std::optional<response> request_dispatcher::answer_before_body(const http::request_header<>& header,
                                                                const request_context& ctx) {
     auto ex = exchange_of(&header, ctx);
@@ -265,7 +282,10 @@ std::optional<response> request_dispatcher::answer_before_body(const http::reque
         return finish(ex, not_allowed(header.method(), local.allow));
     }
     const auto lookup = matcher_.match(header.method(), ex.path);
-    auto refused = routing_answer(ex, lookup, header.method(), header[http::field::content_type]);
+    auto refused = routing_refusal(ex, lookup, header.method());
+    if (!refused && !auth_mode_of(*lookup.row).required()) {
+        refused = request_refusal(lookup, header[http::field::content_type]);
+    }
     if (!refused) {
         return std::nullopt;
     }
@@ -287,10 +307,30 @@ response request_dispatcher::finish(exchange& ex, route_outcome outcome) const {
         res.content_length(bytes);
         res.body() = nullptr;
     }
-    log_access({ex.method, ex.path, res.result_int(), static_cast<std::size_t>(bytes), elapsed,
-                ex.request_id, outcome.error_id, ex.route, ex.client_ip});
+    std::optional<std::string_view> client_id;
+    if (ex.client) {
+        client_id = ex.client->log_id;
+    }
+    log_access({.method = ex.method,
+                .path = ex.path,
+                .status = res.result_int(),
+                .bytes = static_cast<std::size_t>(bytes),
+                .duration = elapsed,
+                .request_id = ex.request_id,
+                .error_id = outcome.error_id,
+                .route = ex.route,
+                .client_ip = ex.client_ip,
+                .trace_id = ex.trace.trace_id,
+                .client_id = client_id,
+                .cache = res[x_cache_header],
+                .upstream_ms = outcome.upstream_ms});
     metrics_.observe_request(ex.route, res.result_int(),
                              std::chrono::duration<double>(elapsed).count());
+    if (client_auth_on_) {
+        metrics_.client_request(ex.client ? std::string_view(ex.client->metrics_label)
+                                          : std::string_view("anonymous"),
+                                res.result_int());
+    }
     return std::move(res);
 }
 

@@ -9,8 +9,6 @@
 namespace kore_gateway {
 namespace {
 
-constexpr std::string_view x_cache_header = "X-Cache";
-
 using named_values = std::vector<std::pair<std::string, std::string>>;
 
 // A path template with each "{name}" replaced by value_of(name), appended to out.
@@ -109,6 +107,8 @@ void route_forwarding::handle(upstream_call&& call, outcome_fn done) {
         forward_request outgoing;
         outgoing.method = row.upstream_method;
         outgoing.request_id = std::move(call.request_id);
+        outgoing.traceparent = std::move(call.traceparent);
+        outgoing.tracestate = std::move(call.tracestate);
         outgoing.timeout =
             row.timeout.value_or(target->config.timeout.value_or(config_.upstream_timeout));
         outgoing.target = query.empty() ? std::move(target_path) : target_path + '?' + query;
@@ -142,7 +142,9 @@ void route_forwarding::handle(upstream_call&& call, outcome_fn done) {
         },
         [this, target, call = std::move(call), done = std::move(done)](const cache_answer& a) {
             if (a.entry) {
-                return done(from_entry(*a.entry, a.x_cache, call));
+                auto outcome = from_entry(*a.entry, a.x_cache, call);
+                outcome.upstream_ms = a.upstream_ms;
+                return done(std::move(outcome));
             }
             auto outcome = pass_through(*a.fetched, *target);
             outcome.res.set(x_cache_header, a.x_cache);
@@ -155,7 +157,9 @@ void route_forwarding::handle(upstream_call&& call, outcome_fn done) {
 route_outcome route_forwarding::pass_through(const forward_result& fetched,
                                              const upstream_registry::upstream& target) const {
     if (fetched.failure != forward_failure::none) {
-        return error_outcome(error_kind_of(fetched.failure), fetched.message);
+        auto failed = failure_outcome(fetched);
+        failed.upstream_ms = fetched.upstream_ms;
+        return failed;
     }
     const auto& answer = fetched.answer;
     response res{static_cast<http::status>(answer.status), 11};
@@ -167,7 +171,7 @@ route_outcome route_forwarding::pass_through(const forward_result& fetched,
         res.set(http::field::content_location, local_location(answer.content_location, target));
     }
     res.body() = answer.body;
-    return {std::move(res), {}};
+    return {std::move(res), {}, fetched.upstream_ms};
 }
 
 route_outcome route_forwarding::from_entry(const cached_response& entry, std::string_view x_cache,

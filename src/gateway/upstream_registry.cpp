@@ -2,73 +2,53 @@
 
 #include <algorithm>
 
-#include "kore_gateway/upstream/tls_context.hpp"
-
 namespace kore_gateway {
+namespace {
 
-upstream_registry::upstream_registry(const gateway_config& config,
-                                     std::vector<net::io_context::executor_type> threads,
-                                     gateway_metrics& metrics, const clock& clock,
-                                     const std::string& extra_ca_pem)
-    : config_(config), threads_(std::move(threads)), metrics_(metrics), clock_(clock),
-      tls_(make_client_tls_context(config.ca_file, extra_ca_pem)) {
+// Deadlines are per request (forward_request::timeout); these are the pool's own limits. One
+// client per origin, so the first upstream (by name) on an origin sets its pool size; a token
+// endpoint on an origin of its own gets the global value.
+upstream_client_options client_options(const gateway_config& config, const url& origin) {
+    const auto& all = config.upstreams;
+    const auto owner = std::find_if(all.begin(), all.end(), [&](const upstream_config& up) {
+        return up.base_url.origin() == origin.origin();
+    });
+    upstream_client_options options;
+    options.max_connections = owner != all.end()
+                                  ? owner->pool_size.value_or(config.upstream_pool_size)
+                                  : config.upstream_pool_size;
+    options.timeout = config.upstream_timeout;
+    options.max_response_bytes = config.upstream_max_response_bytes;
+    return options;
+}
+
+} // namespace
+
+upstream_registry::upstream_registry(const gateway_config& config, upstream_pools& pools,
+                                     gateway_metrics& metrics)
+    : config_(config), metrics_(metrics) {
     for (const auto& configured : config.upstreams) {
-        upstreams_.emplace(configured.name, make_upstream(configured));
+        upstreams_.emplace(configured.name, make_upstream(configured, pools));
     }
 }
 
-upstream_registry::~upstream_registry() {
-    stop();
-}
-
-std::shared_ptr<per_thread_client> upstream_registry::client_for(const url& origin) {
-    auto& client = clients_[origin.origin()];
-    if (!client) {
-        // One client per origin, so the first upstream (by name) on this origin sets its pool
-        // size; a token endpoint on an origin of its own gets the global value. Deadlines are
-        // per request (forward_request::timeout).
-        const auto& all = config_.upstreams;
-        const auto owner = std::find_if(all.begin(), all.end(), [&](const upstream_config& up) {
-            return up.base_url.origin() == origin.origin();
-        });
-        upstream_client_options options;
-        options.max_connections = owner != all.end()
-                                      ? owner->pool_size.value_or(config_.upstream_pool_size)
-                                      : config_.upstream_pool_size;
-        options.timeout = config_.upstream_timeout;
-        options.max_response_bytes = config_.upstream_max_response_bytes;
-        client = std::make_shared<per_thread_client>(threads_, origin,
-                                                     origin.is_tls() ? tls_ : nullptr, options);
-    }
-    return client;
-}
-
-std::shared_ptr<token_provider>
-upstream_registry::provider_for(const client_credentials& credentials, const std::string& name) {
-    // One token per credential set: two upstreams sharing a client share its token. Every
-    // parameter of the token request is part of the set, since any of them may change the token.
-    const auto key = credentials.token_url.origin() + credentials.token_url.path + '\n' +
-                     credentials.client_id + '\n' + credentials.scope + '\n' +
-                     credentials.audience + '\n' + credentials.resource + '\n' +
-                     (credentials.client_auth == client_auth_method::basic ? "basic" : "body");
-    auto& provider = providers_[key];
-    if (!provider) {
-        token_observers observers{[this, name] { metrics_.token_request(name); },
-                                  [this, name] { metrics_.token_failure(name); }};
-        provider = token_provider::create(threads_.front(), client_for(credentials.token_url),
-                                          credentials, clock_, name, std::move(observers));
-    }
-    return provider;
-}
-
-upstream_registry::upstream upstream_registry::make_upstream(const upstream_config& config) {
+upstream_registry::upstream upstream_registry::make_upstream(const upstream_config& config,
+                                                             upstream_pools& pools) {
     upstream target;
     target.config = config;
-    target.client = client_for(config.base_url);
+    target.client = pools.client_for(config.base_url, client_options(config_, config.base_url));
+    pooled_parts_.insert(target.client.get());
     if (config.auth) {
-        target.tokens = provider_for(*config.auth, config.name);
+        const auto& token_url = config.auth->token_url;
+        target.tokens =
+            pools.provider_for(*config.auth, config.name, client_options(config_, token_url));
+        pooled_parts_.insert(target.tokens.get());
+        pooled_parts_.insert(pools.client_for(token_url, client_options(config_, token_url)).get());
     }
-    target.forward = std::make_unique<forwarder>(config, target.client, target.tokens, metrics_);
+    auto breaker = pools.breaker_for(config.name, config_.circuit_failures, config_.circuit_open);
+    pooled_parts_.insert(breaker.get());
+    target.forward = std::make_unique<forwarder>(config, target.client, target.tokens, metrics_,
+                                                 std::move(breaker));
     // Weak: the metrics outlive the io_context, and a client must not (its sockets and timers
     // belong to that io_context).
     metrics_.set_upstream_connections_opened(
@@ -82,21 +62,6 @@ upstream_registry::upstream upstream_registry::make_upstream(const upstream_conf
 upstream_registry::upstream* upstream_registry::find(std::string_view name) {
     const auto it = upstreams_.find(name);
     return it == upstreams_.end() ? nullptr : &it->second;
-}
-
-void upstream_registry::start() {
-    for (const auto& [key, provider] : providers_) {
-        provider->start();
-    }
-}
-
-void upstream_registry::stop() {
-    for (const auto& [key, provider] : providers_) {
-        provider->stop();
-    }
-    for (const auto& [origin, client] : clients_) {
-        client->shutdown();
-    }
 }
 
 std::string upstream_registry::not_ready_reason() const {

@@ -122,6 +122,38 @@ std::optional<std::string> origin_form(std::string_view target) {
     return origin;
 }
 
+std::string_view origin_in_raw_header(std::string_view bytes) {
+    constexpr std::string_view name = "origin:";
+    std::string_view found;
+    bool first_line = true;
+    while (!bytes.empty()) {
+        const auto end = bytes.find('\n');
+        auto line = bytes.substr(0, end);
+        bytes = end == std::string_view::npos ? std::string_view() : bytes.substr(end + 1);
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        if (line.empty() && !first_line) {
+            break; // the end of the header
+        }
+        first_line = false;
+        if (line.size() < name.size() || !beast::iequals(line.substr(0, name.size()), name)) {
+            continue;
+        }
+        if (!found.empty()) {
+            return {}; // two Origin lines: neither is the origin
+        }
+        found = line.substr(name.size());
+        while (!found.empty() && (found.front() == ' ' || found.front() == '\t')) {
+            found.remove_prefix(1);
+        }
+        while (!found.empty() && (found.back() == ' ' || found.back() == '\t')) {
+            found.remove_suffix(1);
+        }
+    }
+    return found;
+}
+
 bool expects_continue(const http::request_header<>& header) {
     return header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue");
 }

@@ -81,6 +81,21 @@ gateway_metrics::gateway_metrics()
       token_failures_(registry_.add_counter("kore_gateway_token_failures_total",
                                             "OAuth2 token requests that failed, by upstream.",
                                             {"upstream"})),
+      upstream_retries_(registry_.add_counter(
+          "kore_gateway_upstream_retries_total",
+          "GET or HEAD requests sent once more on a new connection after a reused one broke "
+          "before any answer byte.",
+          {"upstream"})),
+      config_reloads_(registry_.add_counter("kore_gateway_config_reloads_total",
+                                            "Configuration reloads, by result (ok or error).",
+                                            {"result"})),
+      client_requests_(registry_.add_counter(
+          "kore_gateway_client_requests_total",
+          "Requests by authenticated client (an API-key id, jwt or anonymous) and status class.",
+          {"client", "code"})),
+      circuit_open_(registry_.add_gauge("kore_gateway_circuit_open",
+                                        "1 while an upstream's circuit is open, else 0.",
+                                        {"upstream"})),
       open_connections_(
           registry_.add_gauge("kore_gateway_open_connections", "Client connections currently open.")
               .with({})) {
@@ -88,6 +103,9 @@ gateway_metrics::gateway_metrics()
     cache_entries_.set_callback({}, zero());
     cache_bytes_.set_callback({}, zero());
     cache_waiting_.set_callback({}, zero());
+    // Both results show from the start, so a rate over them never lacks a series.
+    config_reloads_.with({"ok"});
+    config_reloads_.with({"error"});
     registry_
         .add_gauge("kore_gateway_build_info", "The running version; the value is always 1.",
                    {"version"})
@@ -112,6 +130,22 @@ void gateway_metrics::token_request(std::string_view upstream) {
 
 void gateway_metrics::token_failure(std::string_view upstream) {
     token_failures_.with({upstream}).inc();
+}
+
+void gateway_metrics::upstream_retry(std::string_view upstream) {
+    upstream_retries_.with({upstream}).inc();
+}
+
+void gateway_metrics::config_reload(bool ok) {
+    config_reloads_.with({ok ? "ok" : "error"}).inc();
+}
+
+void gateway_metrics::client_request(std::string_view client, unsigned status) {
+    client_requests_.with({client, status_class(status)}).inc();
+}
+
+void gateway_metrics::set_circuit_open(std::string_view upstream, value_callback fn) {
+    circuit_open_.set_callback({upstream}, std::move(fn));
 }
 
 void gateway_metrics::set_upstream_connections_opened(std::string_view upstream,

@@ -1,5 +1,7 @@
 #include "kore_gateway/mock/demo_upstreams.hpp"
 
+#include "kore_gateway/mock/fake_http.hpp"
+
 namespace kore_gateway {
 
 demo_upstreams::demo_upstreams()
@@ -21,9 +23,19 @@ demo_upstreams::demo_upstreams()
       billing_auth_(credentials_.billing_client_id, credentials_.billing_client_secret,
                     credentials_.billing_scope, tls_),
       billing_(credentials_.billing_api_key, credentials_.billing_api_key_header, billing_auth_,
-               tls_) {
+               tls_),
+      browser_auth_([this](const recorded_request& req) {
+          // Only the demo token endpoint: the client-credentials one stays behind TLS.
+          return req.path() == fake_auth::demo_token_path
+                     ? auth_.handle(req)
+                     : json_reply(404, {{"error", "not_found"}});
+      }) {
     billing_auth_.set_client_auth(client_auth_method::basic);
     billing_auth_.set_expected_audience(credentials_.billing_audience);
+}
+
+std::string demo_upstreams::demo_token_url() const {
+    return browser_auth_.base_url() + std::string(fake_auth::demo_token_path);
 }
 
 } // namespace kore_gateway

@@ -1,65 +1,16 @@
 #include "kore_gateway/mock/fake_upstreams.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
 
-#include <boost/beast/core/string.hpp>
-#include <openssl/evp.h>
-
 #include "kore_gateway/mock/fake_http.hpp"
-#include "kore_gateway/util/ids.hpp"
 
 namespace kore_gateway {
 namespace {
 
 using json = fake_json;
-
-// RFC 4648 base64 with its padding; nullopt when text is not that.
-std::optional<std::string> base64_decode(std::string_view text) {
-    if (text.size() % 4 != 0) {
-        return std::nullopt;
-    }
-    std::string out(text.size() / 4 * 3, '\0');
-    const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                       reinterpret_cast<const unsigned char*>(text.data()),
-                                       static_cast<int>(text.size()));
-    if (length < 0) {
-        return std::nullopt;
-    }
-    // EVP_DecodeBlock counts the padding as decoded zero bytes.
-    const auto padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
-    out.resize(static_cast<std::size_t>(length - padding));
-    return out;
-}
-
-struct client_id_and_secret {
-    std::string id;
-    std::string secret;
-};
-
-// RFC 6749 section 2.3.1: "Basic " base64(form_urlencode(id) ":" form_urlencode(secret)), the
-// scheme in any case. nullopt when value is not that.
-std::optional<client_id_and_secret> basic_credentials(std::string_view value) {
-    constexpr std::string_view scheme = "basic ";
-    if (!boost::beast::iequals(value.substr(0, scheme.size()), scheme)) {
-        return std::nullopt;
-    }
-    const auto decoded = base64_decode(value.substr(scheme.size()));
-    const auto colon = decoded ? decoded->find(':') : std::string::npos;
-    if (colon == std::string::npos) {
-        return std::nullopt;
-    }
-    auto id = form_decode(std::string_view(*decoded).substr(0, colon));
-    auto secret = form_decode(std::string_view(*decoded).substr(colon + 1));
-    if (!id || !secret) {
-        return std::nullopt;
-    }
-    return client_id_and_secret{std::move(*id), std::move(*secret)};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Catalog
 
 // Categories, their products and each product's offers. "offers" is not part of the products
 // answer and "pricing" (what the fake prices with) is not part of the offers answer: both are
@@ -653,171 +604,6 @@ mock_reply price_route(const recorded_request& req, std::string_view product_id,
 }
 
 } // namespace
-
-// ---------------------------------------------------------------------------------------------
-
-fake_auth::fake_auth(std::string client_id, std::string client_secret, std::string scope,
-                     std::shared_ptr<ssl::context> tls)
-    : client_id_(std::move(client_id)), client_secret_(std::move(client_secret)),
-      scope_(std::move(scope)),
-      server_([this](const recorded_request& req) { return handle(req); }, std::move(tls)) {}
-
-std::string fake_auth::token_url() const {
-    return base_url() + "/connect/token";
-}
-
-mock_reply fake_auth::handle(const recorded_request& req) {
-    if (req.path() != "/connect/token") {
-        return json_reply(404, {{"error", "not_found"}});
-    }
-    if (req.method != "POST") {
-        return method_not_allowed(json_reply(405, {{"error", "invalid_request"}}), "POST");
-    }
-    std::lock_guard lock(mutex_);
-    ++token_requests_;
-    auto reply = answer_token_request(req);
-    reply.delay = delay_;
-    return reply;
-}
-
-mock_reply fake_auth::answer_token_request(const recorded_request& req) {
-    last_authorization_ = req.header("authorization");
-    auto form = req.header("content-type").starts_with("application/x-www-form-urlencoded")
-                    ? parse_form(req.body)
-                    : std::nullopt;
-    if (!form) {
-        return json_reply(400, {{"error", "invalid_request"}});
-    }
-    last_form_ = *form;
-    switch (failure_) {
-    case failure::none:
-        break;
-    case failure::server_error:
-        return json_reply(500, {{"error", "server_error"}});
-    case failure::malformed_json: {
-        auto reply = json_reply(200, {});
-        reply.body = R"({"access_token":"eyJhbGciOiJSUzI1NiIs","expires_in":36)";
-        return reply;
-    }
-    case failure::missing_access_token:
-        return json_reply(
-            200, {{"expires_in", expires_in_}, {"token_type", "Bearer"}, {"scope", scope_}});
-    case failure::html_error_page: {
-        auto reply = json_reply(502, {});
-        reply.content_type = "text/html";
-        reply.body = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-                     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                     "</body>\r\n</html>\r\n";
-        return reply;
-    }
-    }
-    const auto field = [&form](const std::string& name) { return form_field(*form, name); };
-    if (field("grant_type") != "client_credentials") {
-        return json_reply(400, {{"error", "unsupported_grant_type"}});
-    }
-    if (auto refused = refuse_client(req, *form)) {
-        return *refused;
-    }
-    if (!expected_audience_.empty() && field("audience") != expected_audience_) {
-        return json_reply(400, {{"error", "invalid_request"}});
-    }
-    // Like IdentityServer, a request without scope gets every scope the client is allowed.
-    if (form->contains("scope") && field("scope") != scope_) {
-        return json_reply(400, {{"error", "invalid_scope"}});
-    }
-    auto token = random_id() + random_id();
-    tokens_.emplace(token, issue_record{std::chrono::steady_clock::now(), expires_in_});
-    return json_reply(200, {{"access_token", token},
-                            {"expires_in", expires_in_},
-                            {"token_type", "Bearer"},
-                            {"scope", scope_}});
-}
-
-std::optional<mock_reply>
-fake_auth::refuse_client(const recorded_request& req,
-                         const std::map<std::string, std::string>& form) const {
-    if (client_auth_ == client_auth_method::body) {
-        if (form_field(form, "client_id") != client_id_ ||
-            form_field(form, "client_secret") != client_secret_) {
-            return json_reply(400, {{"error", "invalid_client"}});
-        }
-        return std::nullopt;
-    }
-    // RFC 6749 section 5.2: a failed Basic authentication is a 401 with a challenge.
-    auto unauthorized = json_reply(401, {{"error", "invalid_client"}});
-    unauthorized.headers.emplace_back("WWW-Authenticate", R"(Basic realm="fake-auth")");
-    const auto authorization = req.header("authorization");
-    if (authorization.empty()) {
-        return unauthorized;
-    }
-    const auto client = basic_credentials(authorization);
-    // Section 2.3: one authentication method per request, so no secret in the form as well.
-    if (!client || form.contains("client_secret")) {
-        return json_reply(400, {{"error", "invalid_request"}});
-    }
-    if (client->id != client_id_ || client->secret != client_secret_) {
-        return unauthorized;
-    }
-    return std::nullopt;
-}
-
-void fake_auth::set_client_auth(client_auth_method how) {
-    std::lock_guard lock(mutex_);
-    client_auth_ = how;
-}
-
-void fake_auth::set_expected_audience(std::string expected) {
-    std::lock_guard lock(mutex_);
-    expected_audience_ = std::move(expected);
-}
-
-void fake_auth::set_expires_in(std::int64_t seconds) {
-    std::lock_guard lock(mutex_);
-    expires_in_ = seconds;
-}
-
-void fake_auth::set_failure(failure what) {
-    std::lock_guard lock(mutex_);
-    failure_ = what;
-}
-
-void fake_auth::set_delay(std::chrono::milliseconds delay) {
-    std::lock_guard lock(mutex_);
-    delay_ = delay;
-}
-
-bool fake_auth::is_valid(std::string_view token) const {
-    std::lock_guard lock(mutex_);
-    return tokens_.contains(token);
-}
-
-std::optional<fake_auth::issue_record> fake_auth::issued(std::string_view token) const {
-    std::lock_guard lock(mutex_);
-    const auto it = tokens_.find(token);
-    return it == tokens_.end() ? std::nullopt : std::optional(it->second);
-}
-
-void fake_auth::revoke_all() {
-    std::lock_guard lock(mutex_);
-    tokens_.clear();
-}
-
-std::size_t fake_auth::token_requests() const {
-    std::lock_guard lock(mutex_);
-    return token_requests_;
-}
-
-std::map<std::string, std::string> fake_auth::last_form() const {
-    std::lock_guard lock(mutex_);
-    return last_form_;
-}
-
-std::string fake_auth::last_authorization() const {
-    std::lock_guard lock(mutex_);
-    return last_authorization_;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 fake_catalog::fake_catalog(std::string api_key, const fake_auth* auth,
                            std::shared_ptr<ssl::context> tls)

@@ -203,8 +203,18 @@ void session::reject(rejection why, std::string_view detail) {
         context_.start = std::chrono::steady_clock::now();
     }
     keep_alive_ = false;
-    do_write(
-        handler_.reject(why, detail, have_header ? &parser_->get().base() : nullptr, context_));
+    auto context = context_;
+    if (!have_header) {
+        // The fields before a malformed one are in the parser already; a header over the size
+        // limit is still in the buffer, unparsed.
+        context.unparsed_origin = parser_ ? parser_->get()[http::field::origin] : "";
+        if (context.unparsed_origin.empty()) {
+            const auto bytes = buffer_.data();
+            context.unparsed_origin = origin_in_raw_header(
+                std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
+        }
+    }
+    do_write(handler_.reject(why, detail, have_header ? &parser_->get().base() : nullptr, context));
 }
 
 void session::do_write(response&& res) {

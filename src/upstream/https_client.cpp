@@ -217,7 +217,7 @@ public:
             // Also releases the exchange, which the pending wait holds, at once.
             deadline_timer_->cancel();
         }
-        done_(upstream_result{e, std::move(res)});
+        done_(upstream_result{e, std::move(res), retried_});
     }
 
     // Armed only while the exchange waits for a slot; guarded by the client's mutex.

@@ -1,7 +1,9 @@
 // Every file of config/examples/ is a valid config that demo mode serves: loaded with the real
-// loader, pointed at the fakes by with_demo_upstreams and run by the real gateway, each of its
-// routes answers realistic JSON, cached routes hit the cache, a write invalidates what it names,
-// and the third upstream's token is obtained with HTTP Basic and an audience.
+// loader, pointed at the fakes by with_demo_upstreams (and, as --demo does, at the demo's identity
+// provider for JWTs) and run by the real gateway, each of its routes answers realistic JSON,
+// cached routes hit the cache, a write invalidates what it names, the third upstream's token is
+// obtained with HTTP Basic and an audience, and client authentication admits the documented demo
+// keys and the demo user's token where the file says, and nobody else.
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -12,8 +14,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/config/config_loader.hpp"
 #include "kore_gateway/config/route_table.hpp"
+#include "kore_gateway/util/url.hpp"
+#include "support/eventually.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/test_client.hpp"
 
@@ -35,8 +40,16 @@ std::vector<fs::path> example_files() {
     return files;
 }
 
+const env_lookup no_variables = [](const std::string&) { return std::nullopt; };
+
 gateway_config load_example(const fs::path& file) {
-    return load_config(file.string(), [](const std::string&) { return std::nullopt; });
+    return load_config(file.string(), no_variables);
+}
+
+// The JWT settings `kore-gateway --demo --config FILE` runs with: the demo's identity provider,
+// whose variables (with_demo_identity) override the file's "jwt" placeholders.
+jwt_settings demo_jwt_settings(const fs::path& file, const demo_upstreams& demo) {
+    return load_config(file.string(), with_demo_identity(no_variables, demo)).jwt;
 }
 
 json body_of(const test_response& res) {
@@ -153,6 +166,73 @@ void check_billing_invoice(gateway_with_fakes& gw, const route_table&, const rou
     expect_refused_locally(gw.billing().server(), gw, "/billing/invoices/invoice-417");
 }
 
+// The demo keys of client-auth.json (config/examples/README.md lists them; the file holds only
+// their SHA-256).
+const std::string storefront_key = "demo-storefront-key-3f9a61c2";
+const std::string reporting_key = "demo-reporting-key-8d04b7e5";
+
+std::map<std::string, std::string> bearer(const std::string& credential) {
+    return {{"Authorization", "Bearer " + credential}};
+}
+
+// The demo user's JWT, from the demo's plain-HTTP token endpoint, as the browser example gets it.
+std::string demo_user_token(gateway_with_fakes& gw) {
+    const auto endpoint = parse_url(gw.upstreams().demo_token_url());
+    if (!endpoint) {
+        ADD_FAILURE() << "demo token URL does not parse: " << gw.upstreams().demo_token_url();
+        return {};
+    }
+    const auto res = fetch(endpoint->port, http::verb::post, endpoint->path);
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    const auto answer = body_of(res);
+    return answer.is_object() ? answer.value("access_token", std::string()) : std::string();
+}
+
+// client_auth "none": the product list answers anyone, while the routes that keep the gateway's
+// "api_key,jwt" want credentials, which the storefront's key (allowed on them) gives.
+void check_public_products(gateway_with_fakes& gw, const route_table&, const route_row& row) {
+    const auto products = get_twice(gw, row, "/catalog/products");
+    ASSERT_TRUE(products.is_array());
+    EXPECT_FALSE(products.empty());
+
+    const auto offers_target =
+        "/catalog/products/" + std::string(sample_product_id) + "/offers?customerId=demo-customer";
+    const auto before = gw.catalog().server().request_count();
+    const auto anonymous = fetch(gw.port(), http::verb::get, offers_target);
+    EXPECT_EQ(anonymous.result_int(), 401) << anonymous.body();
+    EXPECT_EQ(anonymous[http::field::www_authenticate], R"(Bearer realm="kore-gateway")");
+    EXPECT_EQ(gw.catalog().server().request_count(), before) << "a refused request went upstream";
+    const auto offers = fetch(gw.port(), http::verb::get, offers_target, bearer(storefront_key));
+    EXPECT_EQ(offers.result_int(), 200) << offers.body();
+    EXPECT_TRUE(body_of(offers).is_array());
+}
+
+// required_scopes ["deals:read"]: the reporting key (which has the scope) and the demo user's
+// JWT get the deal; no credentials is a 401, the storefront's key (limited to catalog routes) a
+// 403, and neither reaches KORE. The client's credential is never forwarded.
+void check_scoped_deal(gateway_with_fakes& gw, const route_table&, const route_row&) {
+    const auto target = "/deals/" + std::string(sample_opportunity_id);
+    const auto before = gw.kore().server().request_count();
+    const auto anonymous = fetch(gw.port(), http::verb::get, target);
+    EXPECT_EQ(anonymous.result_int(), 401) << anonymous.body();
+    EXPECT_EQ(anonymous[http::field::www_authenticate], R"(Bearer realm="kore-gateway")");
+    const auto storefront = fetch(gw.port(), http::verb::get, target, bearer(storefront_key));
+    EXPECT_EQ(storefront.result_int(), 403) << storefront.body();
+    EXPECT_EQ(gw.kore().server().request_count(), before) << "a refused request reached KORE";
+
+    for (const auto& credential : {reporting_key, demo_user_token(gw)}) {
+        ASSERT_FALSE(credential.empty());
+        const auto res = fetch(gw.port(), http::verb::get, target, bearer(credential));
+        EXPECT_EQ(res.result_int(), 200) << res.body();
+        const auto deal = body_of(res);
+        ASSERT_TRUE(deal.is_array()) << res.body();
+        EXPECT_EQ(deal[0]["premium_deal_id"], sample_opportunity_id);
+        const auto sent = gw.kore().server().requests().back();
+        EXPECT_TRUE(sent.header("authorization").starts_with("Bearer "));
+        EXPECT_EQ(sent.header("authorization").find(credential), std::string::npos);
+    }
+}
+
 using route_check = std::function<void(gateway_with_fakes&, const route_table&, const route_row&)>;
 
 // How each example route is called; an example route without an entry fails the test.
@@ -161,6 +241,8 @@ const std::map<std::string, route_check>& route_checks() {
         {"deal_by_id", check_deal_by_id},
         {"deal_update", check_deal_update},
         {"billing_invoice", check_billing_invoice},
+        {"catalog_products", check_public_products},
+        {"deal", check_scoped_deal},
     };
     return checks;
 }
@@ -171,7 +253,13 @@ TEST_P(example_config, loads_and_demo_mode_answers_every_route) {
     const auto config = load_example(GetParam());
     ASSERT_TRUE(config.routes_source.is_array()) << "an example adds routes";
     const auto routes = build_route_table(config);
-    gateway_with_fakes gw(config);
+    // gw's upstreams exist by the time it calls this, before its gateway starts.
+    gateway_with_fakes gw(config, [&gw](gateway_config& c) {
+        c.jwt = demo_jwt_settings(GetParam(), gw.upstreams());
+    });
+    // Ready: every token obtained and the JWKS fetched, so a demo user's JWT is judged at once.
+    ASSERT_TRUE(eventually(
+        [&] { return fetch(gw.port(), http::verb::get, "/readyz").result_int() == 200; }));
     const auto openapi = body_of(fetch(gw.port(), http::verb::get, "/openapi.json"));
     for (const auto& entry : config.routes_source) {
         const auto name = entry.at("name").get<std::string>();
@@ -188,12 +276,13 @@ TEST_P(example_config, loads_and_demo_mode_answers_every_route) {
     }
 }
 
-TEST(example_configs, include_the_two_the_readme_shows) {
+TEST(example_configs, include_those_the_readme_shows) {
     std::vector<std::string> names;
     for (const auto& file : example_files()) {
         names.push_back(file.filename().string());
     }
-    for (const auto* shown : {"kore-extra-routes.json", "third-upstream-basic-auth.json"}) {
+    for (const auto* shown :
+         {"client-auth.json", "kore-extra-routes.json", "third-upstream-basic-auth.json"}) {
         EXPECT_NE(std::find(names.begin(), names.end(), shown), names.end()) << shown;
     }
 }

@@ -4,8 +4,10 @@
 Opens PAGE_URL in headless Chromium through a running chromedriver, runs window.koreTest()
 there, prints its result as JSON and exits 0 only when it matches the expectation:
   allowed: both statuses 2xx, X-Cache and X-Request-Id readable, no error;
-  blocked: an error and no status (the browser refused the cross-origin call).
-Usage: browser_cors_client.py DRIVER_URL PAGE_URL allowed|blocked USER_DATA_DIR
+  blocked: an error and no status (the browser refused the cross-origin call);
+  signed_in: the first call, without a token, got 401 with a readable Bearer challenge, and
+    after the demo user's sign-in (PAGE_URL has token_url=...) the calls are allowed.
+Usage: browser_cors_client.py DRIVER_URL PAGE_URL allowed|blocked|signed_in USER_DATA_DIR
 """
 import json
 import os
@@ -47,6 +49,11 @@ def meets(result, expect):
 
     def success(status):
         return isinstance(status, int) and 200 <= status < 300
+    if expect == "signed_in":
+        challenge = result.get("unauthChallenge") or ""
+        return (result.get("unauthStatus") == 401
+                and challenge.startswith('Bearer realm="kore-gateway"')
+                and meets(result, "allowed"))
     if expect == "allowed":
         return (success(result.get("productsStatus")) and success(result.get("priceStatus"))
                 and bool(result.get("xCache")) and bool(result.get("requestId"))

@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
 # Drives examples/browser/index.html in headless Chromium against a running gateway and checks
-# what a real browser on another origin is allowed to see (CONTRACT section 7).
-# Usage: tests/ops/browser_cors_test.sh GATEWAY_URL --expect allowed|blocked [--page-port PORT]
+# what a real browser on another origin is allowed to see (CONTRACT sections 7 and 17).
+# Usage: tests/ops/browser_cors_test.sh GATEWAY_URL --expect allowed|blocked|signed_in
+#            [--page-port PORT] [--token-url URL]
 #   The page is served from http://127.0.0.1:PORT (a free port unless --page-port is given, so
-#   that a test can list that origin in GATEWAY_CORS_ORIGINS).
+#   that a test can list that origin in GATEWAY_CORS_ORIGINS). --token-url (needed by signed_in)
+#   is the demo token endpoint the page signs in with: the "demo user token: POST URL" of
+#   `kore-gateway --demo`'s startup log line.
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 GATEWAY_URL --expect allowed|blocked [--page-port PORT]" >&2
+    echo "usage: $0 GATEWAY_URL --expect allowed|blocked|signed_in [--page-port PORT]" \
+        "[--token-url URL]" >&2
     exit 2
 }
 [ $# -ge 3 ] || usage
 gateway=${1%/}
 shift
-expect="" page_port=0
+expect="" page_port=0 token_url=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --expect) expect=${2:-} && shift 2 ;;
     --page-port) page_port=${2:-} && shift 2 ;;
+    --token-url) token_url=${2:-} && shift 2 ;;
     *) usage ;;
     esac
 done
-[[ "$expect" =~ ^(allowed|blocked)$ && "$page_port" =~ ^[0-9]+$ ]] || usage
+[[ "$expect" =~ ^(allowed|blocked|signed_in)$ && "$page_port" =~ ^[0-9]+$ ]] || usage
+[[ -z "$token_url" || "$token_url" =~ ^https?:// ]] || usage
+[[ "$expect" != signed_in || -n "$token_url" ]] || usage
 for tool in python3 chromedriver curl "${CHROMIUM_BIN:-chromium}"; do
     if ! command -v "$tool" >/dev/null; then
         echo "browser_cors_test: '$tool' not found" \
@@ -103,5 +110,10 @@ if [ "$ready" -ne 1 ]; then
 fi
 
 page="http://127.0.0.1:$page_port/index.html?gateway=$gateway"
-echo "browser_cors_test: page origin http://127.0.0.1:$page_port, gateway $gateway, expect $expect"
+if [ -n "$token_url" ]; then
+    page+="&token_url=$(python3 -c 'import sys, urllib.parse
+print(urllib.parse.quote(sys.argv[1], safe=""))' "$token_url")"
+fi
+echo "browser_cors_test: page origin http://127.0.0.1:$page_port, gateway $gateway," \
+    "${token_url:+token URL $token_url, }expect $expect"
 timeout 120 python3 "$here/browser_cors_client.py" "$driver" "$page" "$expect" "$tmp/profile"

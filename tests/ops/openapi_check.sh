@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the real gateway's GET /openapi.json (CONTRACT.md section 12) with a real validator:
-# the demo gateway is started twice (defaults; then admin token and rate limit set, which adds
-# the admin paths and 429s), and each document must answer 200 as JSON, pass `redocly lint` with
-# the recommended rules as errors, and name no upstream URL, upstream path or secret.
+# the demo gateway is started three times (defaults; then admin token and rate limit set, which
+# adds the admin paths and 429s; then client authentication by API key or JWT, with a config file
+# of one client and two routes that override it), and each document must answer 200 as JSON, pass
+# `redocly lint` with the recommended rules as errors, and name no upstream URL, upstream path or
+# secret.
 # Usage: tests/ops/openapi_check.sh [GATEWAY_BINARY]   (default: build/kore-gateway)
 # Needs Redocly CLI under build/tools: scripts/bootstrap.sh openapi
 set -euo pipefail
@@ -46,12 +48,32 @@ rules:
   no-ambiguous-paths: off
 EOF
 
-# Strings the document must not contain: the demo upstreams' host (https://localhost:PORT), the
-# built-in routes' upstream paths, the demo credentials (src/mock/demo_upstreams.cpp) and the
-# admin token set below.
+# The client authentication run's settings. Any 64 hex digits do as the client's key hash. No
+# JWKS is served at the JWKS URL: the gateway runs without keys (not ready), and the document
+# does not depend on them.
 admin_token=openapi-check-admin-token-7f3a
+client_key_sha256=5f0c1b1a2e5d4c3b2a19081726354453627180919a8b7c6d5e4f3a2b1c0d9e8f
+jwt_issuer=https://issuer.openapi-check.test
+jwt_audience=openapi-check-audience-41c2
+cat >"$tmp/client-auth.json" <<EOF
+{
+    "clients": [{"id": "web", "key_sha256": "$client_key_sha256"}],
+    "routes": [
+        {"name": "products_for_jwt", "method": "GET", "path": "/jwt/products",
+         "upstream": "catalog", "upstream_path": "/api/v1/products",
+         "client_auth": "jwt", "required_scopes": ["catalog.read"]},
+        {"name": "products_for_all", "method": "GET", "path": "/open/products",
+         "upstream": "catalog", "upstream_path": "/api/v1/products", "client_auth": "none"}
+    ]
+}
+EOF
+
+# Strings the document must not contain: the demo upstreams' host (https://localhost:PORT), the
+# built-in routes' upstream paths, the demo credentials (src/mock/demo_upstreams.cpp), the admin
+# token, and the client authentication run's key hash and JWT settings.
 forbidden=(localhost 127.0.0.1 /api/v1/ /aggregates/ kore-gateway-demo demo-client-secret
-    demo-kore-api-key demo-catalog-api-key "$admin_token")
+    demo-kore-api-key demo-catalog-api-key "$admin_token" "$client_key_sha256" "$jwt_issuer"
+    "$jwt_audience" /jwks.json)
 absent() { ! grep -qF -- "$1" "$2"; }
 
 # check_document NAME [VAR=value...]: starts the gateway with the variables and checks its document.
@@ -96,5 +118,19 @@ check_document "defaults"
 check_document "admin and rate limit" \
     GATEWAY_ADMIN_TOKEN="$admin_token" GATEWAY_RATE_LIMIT_RPS=1000
 check "the admin document has /admin/cache/purge" grep -qF '"/admin/cache/purge"' "$tmp/openapi.json"
+check "the admin document has /admin/reload" grep -qF '"/admin/reload"' "$tmp/openapi.json"
+# The demo supplies JWT settings of its own identity provider; these take their place so that
+# the run needs nothing of it.
+check_document "client authentication" \
+    GATEWAY_CONFIG="$tmp/client-auth.json" GATEWAY_CLIENT_AUTH="api_key,jwt" \
+    GATEWAY_JWT_JWKS_URL=https://127.0.0.1:9/jwks.json GATEWAY_JWT_ISSUER="$jwt_issuer" \
+    GATEWAY_JWT_AUDIENCE="$jwt_audience"
+# The document is compact JSON.
+check "the client authentication document defines the JWT scheme" \
+    grep -qF '"bearerFormat":"JWT"' "$tmp/openapi.json"
+check "the client authentication document offers either credential on the built-in routes" \
+    grep -qF '[{"apiKey":[]},{"jwt":[]}]' "$tmp/openapi.json"
+check "the client authentication document lists a route's required scopes" \
+    grep -qF '[{"jwt":["catalog.read"]}]' "$tmp/openapi.json"
 
 summary

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every ops check in one go, for CI: the static Dockerfile and compose checks, the OpenAPI
 # document through a real validator, then a real gateway in demo mode on loopback for promtool
-# and the browser CORS checks.
+# and the browser CORS checks, the last one with client authentication (JWT) on.
 # Usage: tests/ops/ops_checks.sh [GATEWAY_BINARY]   (default: build/kore-gateway)
 set -euo pipefail
 
@@ -57,6 +57,18 @@ run "browser on a listed origin: allowed" \
     "$here/browser_cors_test.sh" "$gateway" --expect allowed --page-port "$listed"
 run "browser on an origin not listed: blocked" \
     "$here/browser_cors_test.sh" "$gateway" --expect blocked
+stop_gateway
+
+# Client authentication with the demo's identity provider: the page is refused, signs in as the
+# demo user at the token URL of the startup log line, and is then served.
+start_gateway GATEWAY_CLIENT_AUTH=jwt
+if [[ "$(cat "$tmp/gateway.log")" =~ demo\ user\ token:\ POST\ ([^[:space:],\;]+) ]]; then
+    run "browser signs in as the demo user (GATEWAY_CLIENT_AUTH=jwt): allowed" \
+        "$here/browser_cors_test.sh" "$gateway" --expect signed_in --token-url "${BASH_REMATCH[1]}"
+else
+    fail "the demo startup log line names the demo user token URL"
+    sed 's/^/       /' "$tmp/gateway.log"
+fi
 stop_gateway
 
 summary

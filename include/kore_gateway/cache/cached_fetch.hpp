@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +26,7 @@ struct cache_answer {
     std::shared_ptr<const cached_response> entry;
     std::string_view x_cache;                // "HIT", "MISS" or "STALE"
     const forward_result* fetched = nullptr; // when entry is null; valid during the callback
+    std::optional<double> upstream_ms{};     // the fill's upstream time, when this caller waited
 };
 
 class cached_fetch {
@@ -56,6 +58,7 @@ private:
     struct fetched {
         forward_result result;                        // when nothing was stored
         std::shared_ptr<const cached_response> entry; // when the answer was stored
+        std::optional<double> upstream_ms;            // of the fetch
     };
     struct fill_state {
         cache_tags tags;

@@ -12,8 +12,10 @@ namespace kore_gateway {
 
 class cors_policy {
 public:
-    // origins: {"*"} or exact origins such as "https://app.example.com".
-    explicit cors_policy(const std::vector<std::string>& origins);
+    // origins: {"*"} or exact origins such as "https://app.example.com". client_auth: some
+    // route requires client authentication, so pages may send Authorization and read
+    // WWW-Authenticate (CONTRACT.md section 17).
+    explicit cors_policy(const std::vector<std::string>& origins, bool client_auth = false);
 
     enum class verdict { no_origin, allowed, denied };
     verdict check(std::string_view origin) const;
@@ -28,6 +30,8 @@ public:
 private:
     bool any_origin_;
     std::unordered_set<std::string> origins_;
+    std::string_view allowed_headers_;
+    std::string_view exposed_headers_;
 };
 
 // An OPTIONS request carrying Origin and Access-Control-Request-Method.

@@ -9,7 +9,7 @@
 
 namespace kore_gateway {
 
-enum class local_endpoint { healthz, readyz, metrics, openapi, admin_cache_purge };
+enum class local_endpoint { healthz, readyz, metrics, openapi, admin_cache_purge, admin_reload };
 
 struct local_match {
     enum class outcome { matched, not_found, method_not_allowed };

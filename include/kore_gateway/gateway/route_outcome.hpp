@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "kore_gateway/http/exchange.hpp"
@@ -11,9 +12,13 @@
 
 namespace kore_gateway {
 
+// HIT, MISS or STALE on the answers of cached routes (CONTRACT.md section 6).
+inline constexpr std::string_view x_cache_header = "X-Cache";
+
 struct route_outcome {
     response res;
     std::string error_id;
+    std::optional<double> upstream_ms{}; // the upstream exchange's time, when one was made
 };
 
 using outcome_fn = std::function<void(route_outcome)>;

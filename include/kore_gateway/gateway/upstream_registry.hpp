@@ -1,16 +1,18 @@
-// The named upstreams of the configuration (CONTRACT.md section 10), each with its forwarder:
-// one HTTPS client per origin and one token provider per credential set, whoever uses them.
+// The named upstreams of one configuration snapshot (CONTRACT.md section 10), each with its
+// forwarder: HTTPS clients and token providers come from the long-lived upstream_pools, so that a
+// reload keeps what did not change.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "kore_gateway/auth/token_provider.hpp"
 #include "kore_gateway/config/config.hpp"
 #include "kore_gateway/gateway/forwarder.hpp"
+#include "kore_gateway/gateway/upstream_pools.hpp"
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 #include "kore_gateway/upstream/per_thread_client.hpp"
 
@@ -25,36 +27,23 @@ public:
         std::unique_ptr<forwarder> forward;
     };
 
-    // threads: one executor per I/O thread (io_context_pool::executors()); token renewal runs on
-    // the first. extra_ca_pem: trusted for upstream TLS besides the system CAs and config.ca_file.
-    upstream_registry(const gateway_config& config,
-                      std::vector<net::io_context::executor_type> threads, gateway_metrics& metrics,
-                      const clock& clock, const std::string& extra_ca_pem);
-    ~upstream_registry();
+    upstream_registry(const gateway_config& config, upstream_pools& pools,
+                      gateway_metrics& metrics);
 
     // The configured upstream of that name; null when it is not configured (no URL).
     upstream* find(std::string_view name);
-    // Asks for the first tokens, so the gateway is ready before the first request.
-    void start();
-    // Cancels token timers and closes pooled connections.
-    void stop();
     // Empty when every configured upstream has a usable token (or needs none), else the reason.
     std::string not_ready_reason() const;
+    // The clients and providers this registry uses, for upstream_pools::retire_all_but.
+    const std::set<const void*>& pooled_parts() const { return pooled_parts_; }
 
 private:
-    std::shared_ptr<per_thread_client> client_for(const url& origin);
-    std::shared_ptr<token_provider> provider_for(const client_credentials& credentials,
-                                                 const std::string& name);
-    upstream make_upstream(const upstream_config& config);
+    upstream make_upstream(const upstream_config& config, upstream_pools& pools);
 
     const gateway_config& config_;
-    std::vector<net::io_context::executor_type> threads_;
     gateway_metrics& metrics_;
-    const clock& clock_;
-    std::shared_ptr<ssl::context> tls_;
-    std::map<std::string, std::shared_ptr<per_thread_client>> clients_; // by origin
-    std::map<std::string, std::shared_ptr<token_provider>> providers_;  // by credential set
-    std::map<std::string, upstream, std::less<>> upstreams_;            // by name
+    std::map<std::string, upstream, std::less<>> upstreams_; // by name
+    std::set<const void*> pooled_parts_;
 };
 
 } // namespace kore_gateway

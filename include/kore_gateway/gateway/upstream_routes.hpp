@@ -22,6 +22,8 @@ struct upstream_call {
     std::string content_type;                                 // of body
     std::vector<std::pair<std::string, std::string>> headers; // the row's forward_headers sent
     std::string request_id;                                   // forwarded as X-Request-Id
+    std::string traceparent;   // the gateway's span of the client's trace (or of a new one)
+    std::string tracestate;    // the client's, passed on unchanged; empty: none
     std::string if_none_match; // the client's conditional header, for 304
 };
 

@@ -20,6 +20,9 @@ using response = http::response<shared_body>;
 struct request_context {
     std::string client_ip;
     std::chrono::steady_clock::time_point start;
+    // For a refusal of a header that could not be parsed: its Origin, read from the raw bytes,
+    // so that the answer still carries CORS headers. Valid during the reject call only.
+    std::string_view unparsed_origin{};
 };
 
 // Why the server itself refused a request before it reached the handler. Each of them closes

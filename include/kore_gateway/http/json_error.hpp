@@ -30,6 +30,9 @@ inline constexpr error_kind rate_limited{http::status::too_many_requests, "rate_
 inline constexpr error_kind headers_too_large{http::status::request_header_fields_too_large,
                                               "headers_too_large"};
 inline constexpr error_kind upstream_unavailable{http::status::bad_gateway, "upstream_unavailable"};
+// The upstream's circuit is open (CONTRACT.md section 15): answered at once, with Retry-After.
+inline constexpr error_kind upstream_circuit_open{http::status::service_unavailable,
+                                                  "upstream_unavailable"};
 inline constexpr error_kind upstream_auth_failed{http::status::bad_gateway, "upstream_auth_failed"};
 inline constexpr error_kind upstream_invalid_response{http::status::bad_gateway,
                                                       "upstream_invalid_response"};

@@ -24,6 +24,12 @@ std::optional<header_fault> check_request_header(const http::request_header<>& h
 // routes know ("/path?q"); nullopt when target is not in absolute form.
 std::optional<std::string> origin_form(std::string_view target);
 
+// The Origin field of a request header the parser refused (too large, malformed, a body length
+// over the limit), found in its raw bytes: the refusal still gets its CORS headers (CONTRACT.md
+// section 15). Only the header part of bytes is looked at; empty when there is no Origin line,
+// or more than one.
+std::string_view origin_in_raw_header(std::string_view bytes);
+
 // True when the request asks for "100 Continue" before it sends its body (RFC 9110 10.1.1).
 bool expects_continue(const http::request_header<>& header);
 

@@ -28,11 +28,20 @@ public:
     void token_request(std::string_view upstream);
     void token_failure(std::string_view upstream);
 
+    // A GET or HEAD sent again on a new connection after its reused one broke (section 15).
+    void upstream_retry(std::string_view upstream);
+    // A reload (SIGHUP or POST /admin/reload) that took effect, or was refused.
+    void config_reload(bool ok);
+    // client: a configured API-key id, "jwt" or "anonymous" (CONTRACT.md section 17).
+    void client_request(std::string_view client, unsigned status);
+
     void connection_opened() noexcept { open_connections_.inc(); }
     void connection_closed() noexcept { open_connections_.dec(); }
 
     // Values owned elsewhere, read at each scrape. Until set, the unlabelled ones read 0.
     void set_upstream_connections_opened(std::string_view upstream, value_callback fn);
+    // 1 while the upstream's circuit is open (or half-open), else 0.
+    void set_circuit_open(std::string_view upstream, value_callback fn);
     void set_cache_evictions(value_callback fn);
     void set_cache_entries(value_callback fn);
     void set_cache_bytes(value_callback fn);
@@ -57,6 +66,10 @@ private:
     gauge_family& cache_waiting_;
     counter_family& token_requests_;
     counter_family& token_failures_;
+    counter_family& upstream_retries_;
+    counter_family& config_reloads_;
+    counter_family& client_requests_;
+    gauge_family& circuit_open_;
     gauge& open_connections_;
 };
 

@@ -1,5 +1,6 @@
 // The fake auth, KORE, Catalog and billing upstreams of `kore-gateway --demo`, over TLS with a CA
-// made for the run, and the credentials and URLs to point the gateway at them.
+// made for the run, the identity provider of the demo's client JWTs, and the credentials and URLs
+// to point the gateway at them.
 #pragma once
 
 #include <string>
@@ -29,7 +30,7 @@ struct demo_credentials {
 
 class demo_upstreams {
 public:
-    // Starts the five servers on 127.0.0.1 ephemeral ports at once.
+    // Starts the six servers on 127.0.0.1 ephemeral ports at once.
     demo_upstreams();
 
     // The CA to trust (GATEWAY_CA_FILE) for the servers' certificates.
@@ -44,6 +45,13 @@ public:
     std::string billing_url() const { return billing_.base_url(); }
     std::string billing_token_url() const { return billing_auth_.token_url(); }
     const demo_credentials& credentials() const { return credentials_; }
+    // GATEWAY_JWT_JWKS_URL and GATEWAY_JWT_ISSUER: the token server is the identity provider too
+    // (its tokens' audience is demo_audience).
+    std::string jwks_url() const { return auth_.jwks_url(); }
+    std::string jwt_issuer() const { return auth_.issuer(); }
+    // Where a browser gets a demo user's token (POST): the token server's demo token endpoint on
+    // a plain-HTTP loopback listener of its own, since no browser trusts the run's CA.
+    std::string demo_token_url() const;
 
     fake_auth& auth() { return auth_; }
     fake_kore& kore() { return kore_; }
@@ -62,6 +70,7 @@ private:
     fake_catalog catalog_;
     fake_auth billing_auth_;
     fake_billing billing_;
+    mock_server browser_auth_; // after auth_: its thread calls auth_
 };
 
 } // namespace kore_gateway

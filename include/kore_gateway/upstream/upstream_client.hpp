@@ -28,6 +28,9 @@ struct upstream_result {
     // Meaningful only when error == ok: status, version, body, and of the header fields only
     // those the gateway reads (is_kept_answer_field in answer_parser.hpp).
     upstream_response response;
+    // Sent a second time on a new connection because the reused one broke before any answer
+    // byte (a GET or HEAD only, CONTRACT.md section 15).
+    bool retried = false;
 };
 
 using upstream_callback = std::function<void(upstream_result)>;

@@ -62,6 +62,31 @@ TEST(cors_policy, preflight_answer_lists_methods_headers_and_max_age) {
     EXPECT_EQ(res.count(http::field::access_control_allow_credentials), 0u);
 }
 
+TEST(cors_policy, preflight_allows_trace_context_and_never_authorization_without_client_auth) {
+    const cors_policy policy({"*"});
+    auto res = empty_response();
+    policy.answer_preflight(res, "https://a.example", "GET");
+    const auto allowed = std::string(res[http::field::access_control_allow_headers]);
+    EXPECT_NE(allowed.find("traceparent"), std::string::npos);
+    EXPECT_NE(allowed.find("tracestate"), std::string::npos);
+    EXPECT_EQ(allowed.find("Authorization"), std::string::npos);
+    EXPECT_EQ(std::string(res[http::field::access_control_expose_headers]).find("WWW-Authenticate"),
+              std::string::npos);
+}
+
+TEST(cors_policy, with_client_auth_pages_may_send_authorization_and_read_the_challenge) {
+    const cors_policy policy({"https://a.example"}, true);
+    auto res = empty_response();
+    policy.answer_preflight(res, "https://a.example", "GET");
+    EXPECT_NE(std::string(res[http::field::access_control_allow_headers]).find("Authorization"),
+              std::string::npos);
+    auto answer = empty_response();
+    policy.decorate(answer, "https://a.example");
+    EXPECT_NE(
+        std::string(answer[http::field::access_control_expose_headers]).find("WWW-Authenticate"),
+        std::string::npos);
+}
+
 TEST(cors_policy, preflight_detection) {
     request req{http::verb::options, "/catalog/products", 11};
     EXPECT_FALSE(is_preflight(req));

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "kore_gateway/cache/cache_key.hpp"
+#include "kore_gateway/upstream/tls_context.hpp"
 #include "support/fwd_fakes.hpp"
 #include "support/handler_answers.hpp"
 
@@ -115,7 +116,8 @@ protected:
     gateway_metrics metrics_;
     gateway_config config_;
     route_table routes_ = build_route_table(config_);
-    upstream_registry registry_{config_, {ioc_.get_executor()}, metrics_, clock_, ""};
+    upstream_pools pools_{{ioc_.get_executor()}, make_client_tls_context("", ""), metrics_, clock_};
+    upstream_registry registry_{config_, pools_, metrics_};
     cached_fetch cache_{1 << 20, stale_window, clock_, metrics_};
     route_forwarding forwarding_{config_, routes_, registry_, cache_, clock_};
     std::deque<cached_fetch::fetch_done> fetches_;

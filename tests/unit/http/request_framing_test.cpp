@@ -106,6 +106,25 @@ TEST(origin_form, leaves_origin_form_and_other_targets_alone) {
     EXPECT_FALSE(origin_form("not a uri"));
 }
 
+TEST(origin_in_raw_header, finds_the_origin_line_of_an_unparsed_header_and_nothing_else) {
+    EXPECT_EQ(origin_in_raw_header("GET / HTTP/1.1\r\nHost: g\r\nOrigin:  https://a.example \r\n"
+                                   "X-Pad: aaaa"),
+              "https://a.example")
+        << "a header cut short by the size limit";
+    EXPECT_EQ(origin_in_raw_header("POST / HTTP/1.1\r\norigin: https://b.example\r\n\r\n"),
+              "https://b.example");
+    EXPECT_EQ(origin_in_raw_header("GET / HTTP/1.1\nOrigin: https://c.example\n\n"),
+              "https://c.example")
+        << "bare LF line ends";
+    EXPECT_EQ(origin_in_raw_header("GET / HTTP/1.1\r\nHost: g\r\n\r\nOrigin: https://body\r\n"), "")
+        << "an Origin line in the body was taken";
+    EXPECT_EQ(origin_in_raw_header("GET / HTTP/1.1\r\nOrigin: https://a\r\nOrigin: https://b\r\n"),
+              "")
+        << "one of two Origin lines was taken";
+    EXPECT_EQ(origin_in_raw_header("GET / HTTP/1.1\r\nX-Origin: https://x\r\n"), "");
+    EXPECT_EQ(origin_in_raw_header(""), "");
+}
+
 TEST(expects_continue, is_true_only_for_100_continue_in_http_1_1) {
     EXPECT_TRUE(expects_continue(header_with({{"Expect", "100-continue"}})));
     EXPECT_TRUE(expects_continue(header_with({{"Expect", "100-Continue"}})));

@@ -5,6 +5,8 @@
 
 #include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/auth/form_encoding.hpp"
+#include "kore_gateway/auth/jwk_set.hpp"
+#include "kore_gateway/auth/jwt_verifier.hpp"
 #include "kore_gateway/config/config_loader.hpp"
 #include "unit/mock/test_http_client.hpp"
 
@@ -74,6 +76,34 @@ TEST(demo_upstreams, starts_tls_upstreams_that_answer) {
     auto without_key =
         fetch(demo.catalog_url(), make_request(http::verb::get, "/api/v1/products"), demo.ca_pem());
     EXPECT_EQ(without_key.result_int(), 401u);
+}
+
+TEST(demo_upstreams, a_browser_gets_a_demo_token_over_plain_http_that_the_tls_jwks_verifies) {
+    demo_upstreams demo;
+    const std::string token_path(fake_auth::demo_token_path);
+    ASSERT_TRUE(demo.demo_token_url().starts_with("http://127.0.0.1:"));
+    ASSERT_TRUE(demo.demo_token_url().ends_with(token_path));
+    const auto browser_base =
+        demo.demo_token_url().substr(0, demo.demo_token_url().size() - token_path.size());
+    const auto res = fetch(browser_base, make_request(http::verb::post, token_path));
+    ASSERT_EQ(res.result_int(), 200u) << res.body();
+    EXPECT_EQ(res[http::field::access_control_allow_origin], "*");
+    const auto token = json::parse(res.body())["access_token"].get<std::string>();
+
+    EXPECT_EQ(demo.jwks_url(), demo.auth().base_url() + "/.well-known/jwks.json");
+    const auto jwks = fetch(demo.auth().base_url(),
+                            make_request(http::verb::get, "/.well-known/jwks.json"), demo.ca_pem());
+    const auto keys = parse_jwk_set(jwks.body());
+    ASSERT_TRUE(keys.set.has_value()) << keys.error;
+    const auto check = verify_jwt(token, *keys.set, {demo.jwt_issuer(), std::string(demo_audience)},
+                                  std::chrono::system_clock::now());
+    EXPECT_EQ(check.status, jwt_status::valid) << check.reason;
+
+    // Only the demo token endpoint is on plain HTTP: client credentials stay behind TLS.
+    const auto token_request =
+        fetch(browser_base, make_request(http::verb::post, "/connect/token"));
+    EXPECT_EQ(token_request.result_int(), 404u);
+    EXPECT_EQ(demo.auth().token_requests(), 0u);
 }
 
 TEST(demo_mode, leaves_billing_out_of_a_config_that_does_not_declare_it) {

@@ -1,0 +1,48 @@
+#include "kore_gateway/gateway/openapi_security.hpp"
+
+#include <string_view>
+#include <utility>
+
+namespace kore_gateway {
+
+using json = nlohmann::ordered_json;
+
+json openapi_security::requirement(client_auth_mode mode, const std::vector<std::string>& scopes) {
+    json alternatives = json::array();
+    if (mode.api_key) {
+        api_key_used_ = true;
+        alternatives.push_back({{"apiKey", json::array()}});
+    }
+    if (mode.jwt) {
+        jwt_used_ = true;
+        alternatives.push_back({{"jwt", scopes}});
+    }
+    return alternatives;
+}
+
+json openapi_security::admin_requirement() {
+    admin_used_ = true;
+    return json::array({{{"bearerAuth", json::array()}}});
+}
+
+json openapi_security::schemes() const {
+    const auto bearer = [](std::string_view description) {
+        return json{{"type", "http"}, {"scheme", "bearer"}, {"description", description}};
+    };
+    json schemes = json::object();
+    if (admin_used_) {
+        schemes["bearerAuth"] = bearer("The admin token (GATEWAY_ADMIN_TOKEN).");
+    }
+    if (api_key_used_) {
+        schemes["apiKey"] = bearer("An API key of the file's clients, sent as a bearer token.");
+    }
+    if (jwt_used_) {
+        auto jwt = bearer("A JWT of the configured identity provider, sent as a bearer token; "
+                          "a route's listed scopes are all required (in `scope` or `scp`).");
+        jwt["bearerFormat"] = "JWT";
+        schemes["jwt"] = std::move(jwt);
+    }
+    return schemes;
+}
+
+} // namespace kore_gateway

@@ -1,0 +1,103 @@
+#include "kore_gateway/http/trace_context.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+#include "kore_gateway/util/ids.hpp"
+
+namespace kore_gateway {
+namespace {
+
+constexpr std::size_t traceparent_size = 55; // "vv-" + 32 + "-" + 16 + "-" + "ff"
+constexpr std::string_view ows = " \t";
+
+std::string_view trim_ows(std::string_view s) {
+    const auto first = s.find_first_not_of(ows);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return s.substr(first, s.find_last_not_of(ows) - first + 1);
+}
+
+// The specification's HEXDIGLC: upper-case digits make the whole header invalid.
+bool is_lower_hex(std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool is_all_zero(std::string_view s) {
+    return s.find_first_not_of('0') == std::string_view::npos;
+}
+
+// A valid id: the right number of lower-case hex digits, not all zero.
+bool is_id(std::string_view s) {
+    return is_lower_hex(s) && !is_all_zero(s);
+}
+
+std::string random_nonzero_hex(std::size_t digits) {
+    auto id = random_id();
+    while (is_all_zero(std::string_view(id).substr(0, digits))) {
+        id = random_id();
+    }
+    id.resize(digits);
+    return id;
+}
+
+} // namespace
+
+std::optional<trace_parent> parse_traceparent(std::string_view value) {
+    value = trim_ows(value);
+    if (value.size() < traceparent_size) {
+        return std::nullopt;
+    }
+    const auto version = value.substr(0, 2);
+    if (!is_lower_hex(version) || version == "ff") {
+        return std::nullopt;
+    }
+    // Only a later version may add fields, and only after a dash.
+    if (value.size() > traceparent_size && (version == "00" || value[traceparent_size] != '-')) {
+        return std::nullopt;
+    }
+    if (value[2] != '-' || value[35] != '-' || value[52] != '-') {
+        return std::nullopt;
+    }
+    trace_parent parsed{std::string(value.substr(3, 32)), std::string(value.substr(36, 16)), 0};
+    const auto flags = value.substr(53, 2);
+    if (!is_id(parsed.trace_id) || !is_id(parsed.parent_id) || !is_lower_hex(flags)) {
+        return std::nullopt;
+    }
+    std::from_chars(flags.data(), flags.data() + flags.size(), parsed.flags, 16);
+    return parsed;
+}
+
+std::string format_traceparent(std::string_view trace_id, std::string_view span_id,
+                               std::uint8_t flags) {
+    static constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(traceparent_size);
+    out.append("00-").append(trace_id).append("-").append(span_id).append("-");
+    out += digits[flags >> 4];
+    out += digits[flags & 0xF];
+    return out;
+}
+
+std::string new_trace_id() {
+    return random_nonzero_hex(32);
+}
+
+std::string new_span_id() {
+    return random_nonzero_hex(16);
+}
+
+trace_headers continue_trace(std::string_view traceparent, std::string_view tracestate) {
+    if (auto incoming = parse_traceparent(traceparent)) {
+        auto header = format_traceparent(incoming->trace_id, new_span_id(), incoming->flags);
+        return {std::move(header), std::string(trim_ows(tracestate)),
+                std::move(incoming->trace_id)};
+    }
+    auto trace_id = new_trace_id();
+    return {format_traceparent(trace_id, new_span_id(), 0), {}, std::move(trace_id)};
+}
+
+} // namespace kore_gateway
