@@ -32,8 +32,10 @@ step() {
 # the integration tests that fire many requests at once (the 50 first requests sharing one token,
 # the concurrent cold requests for one cache key and its failure fanning out), the server itself,
 # the fault injection tests (error paths completing on other threads), and the forwarding, cache
-# and upstream-fault integration suites (the real gateway's two I/O threads, ~15 s more).
-tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|fault_injection|forwarding|cache_integration|upstream_faults|routes\.|cached_fetch'}
+# and upstream-fault integration suites (the real gateway's two I/O threads, ~15 s more), and
+# this round's: circuits and client authentication shared by I/O threads, the JWKS source,
+# reloads swapping snapshots under requests in flight.
+tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|fault_injection|forwarding|cache_integration|upstream_faults|routes\.|cached_fetch|circuit_breaker|client_auth|jwks_source|reload_test|resilience|upstream_retry|cors_on_gateway_answers|trace_context'}
 
 if [ "$what" != tsan ]; then
     step "build-asan build" ./scripts/build.sh build-asan Debug \

@@ -10,6 +10,7 @@
 #include <openssl/param_build.h>
 
 #include "kore_gateway/util/base64.hpp"
+#include "kore_gateway/util/openssl_ptr.hpp"
 
 namespace kore_gateway {
 
@@ -24,14 +25,6 @@ constexpr int max_rsa_bits = 8192;
 constexpr std::size_t max_rsa_exponent_bytes = 8;
 constexpr std::size_t p256_coordinate_bytes = 32;
 constexpr std::size_t ed25519_key_bytes = 32;
-
-struct openssl_free {
-    void operator()(BIGNUM* p) const { BN_free(p); }
-    void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-    void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-    void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-template <class T> using openssl_ptr = std::unique_ptr<T, openssl_free>;
 
 std::shared_ptr<EVP_PKEY> share(EVP_PKEY* key) {
     return key == nullptr ? nullptr : std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "kore_gateway/auth/token_state.hpp"
+#include "kore_gateway/cache/cacheability.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -21,58 +23,13 @@ constexpr clock::duration default_lifetime = 1h; // no Cache-Control, or one wit
 constexpr clock::duration unknown_kid_refetch_bound = 30s;
 constexpr backoff_policy retry_policy{1s, 60s};
 
-std::string_view trim_ows(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-// The argument of the Cache-Control directive name (empty when it has none), nullopt when the
-// directive is absent. Arguments are stepped over whole: a quoted one may hold commas and other
-// directives' names (`no-cache="a, no-store"`). The walk is that of has_directive in
-// src/cache/cacheability.cpp, which is private there and does not return arguments.
-std::optional<std::string_view> find_directive(std::string_view value, std::string_view name) {
-    std::size_t i = 0;
-    while (i < value.size()) {
-        const auto start = i;
-        while (i < value.size() && value[i] != ',' && value[i] != '=') {
-            ++i;
-        }
-        const bool found =
-            boost::algorithm::iequals(trim_ows(value.substr(start, i - start)), name);
-        std::string_view argument;
-        if (i < value.size() && value[i] == '=') {
-            const auto argument_start = ++i;
-            if (const auto quote = value.find_first_not_of(" \t", i);
-                quote != std::string_view::npos && value[quote] == '"') {
-                for (i = quote + 1; i < value.size() && value[i] != '"'; ++i) {
-                    if (value[i] == '\\') {
-                        ++i;
-                    }
-                }
-            }
-            i = std::min(i, value.size());
-            while (i < value.size() && value[i] != ',') {
-                ++i;
-            }
-            argument = trim_ows(value.substr(argument_start, i - argument_start));
-        }
-        if (found) {
-            return argument;
-        }
-        ++i;
-    }
-    return std::nullopt;
-}
-
 // How long a set fetched with this Cache-Control (all its lines joined) is kept.
 clock::duration lifetime_of(std::string_view cache_control) {
-    if (find_directive(cache_control, "no-store") || find_directive(cache_control, "no-cache")) {
+    if (find_cache_directive(cache_control, "no-store") ||
+        find_cache_directive(cache_control, "no-cache")) {
         return min_lifetime;
     }
-    const auto max_age = find_directive(cache_control, "max-age");
+    const auto max_age = find_cache_directive(cache_control, "max-age");
     if (!max_age) {
         return default_lifetime;
     }

@@ -13,7 +13,9 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "kore_gateway/util/ascii.hpp"
 #include "kore_gateway/util/base64.hpp"
+#include "kore_gateway/util/openssl_ptr.hpp"
 
 namespace kore_gateway {
 
@@ -25,14 +27,6 @@ using json = nlohmann::json;
 constexpr std::size_t es256_half_bytes = 32;
 // RFC 7518 section 3.5: PS256's salt is as long as the SHA-256 output.
 constexpr int ps256_salt_bytes = 32;
-
-struct openssl_free {
-    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-    void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-    void operator()(BIGNUM* p) const { BN_free(p); }
-    void operator()(unsigned char* p) const { OPENSSL_free(p); }
-};
-template <class T> using openssl_ptr = std::unique_ptr<T, openssl_free>;
 
 jwt_check invalid(std::string reason) {
     return {jwt_status::invalid, std::move(reason), {}};
@@ -59,10 +53,10 @@ struct jose_header {
 // RFC 7515 section 4.1.9: a "typ" without '/' means "application/" + typ.
 bool acceptable_type(std::string_view typ) {
     constexpr std::string_view prefix = "application/";
-    if (typ.size() > prefix.size() && boost::beast::iequals(typ.substr(0, prefix.size()), prefix)) {
+    if (typ.size() > prefix.size() && iequals_ascii(typ.substr(0, prefix.size()), prefix)) {
         typ.remove_prefix(prefix.size());
     }
-    return boost::beast::iequals(typ, "jwt") || boost::beast::iequals(typ, "at+jwt");
+    return iequals_ascii(typ, "jwt") || iequals_ascii(typ, "at+jwt");
 }
 
 // The header's algorithm and kid, or (in reason) why the header is refused.

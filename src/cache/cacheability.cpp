@@ -5,66 +5,10 @@
 
 #include <openssl/evp.h>
 
+#include "kore_gateway/util/ascii.hpp"
+
 namespace kore_gateway {
 namespace {
-
-bool is_ows(char c) {
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view text) {
-    while (!text.empty() && is_ows(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_ows(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-// ASCII case-insensitive equality. Not beast::iequals: in Boost 1.81, once two strings differ only
-// in case it reads one byte past the end of both (found by tests/fuzz/fuzz_cache_key).
-bool iequals_ascii(std::string_view l, std::string_view r) {
-    const auto lower = [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    };
-    return std::equal(l.begin(), l.end(), r.begin(), r.end(),
-                      [&lower](char x, char y) { return lower(x) == lower(y); });
-}
-
-// Walks the directives of a Cache-Control value, stepping over arguments whole: a quoted
-// argument may hold commas and names of other directives (`no-cache="a, no-store"`).
-bool has_directive(std::string_view value, std::string_view a, std::string_view b) {
-    std::size_t i = 0;
-    while (i < value.size()) {
-        const auto start = i;
-        while (i < value.size() && value[i] != ',' && value[i] != '=') {
-            ++i;
-        }
-        const auto name = trim_ows(value.substr(start, i - start));
-        if (iequals_ascii(name, a) || iequals_ascii(name, b)) {
-            return true;
-        }
-        if (i < value.size() && value[i] == '=') {
-            ++i;
-            while (i < value.size() && is_ows(value[i])) {
-                ++i;
-            }
-            if (i < value.size() && value[i] == '"') {
-                for (++i; i < value.size() && value[i] != '"'; ++i) {
-                    if (value[i] == '\\') {
-                        ++i;
-                    }
-                }
-            }
-            while (i < value.size() && value[i] != ',') {
-                ++i;
-            }
-        }
-        ++i;
-    }
-    return false;
-}
 
 std::string_view opaque_tag(std::string_view etag) {
     if (etag.starts_with("W/")) {
@@ -75,8 +19,45 @@ std::string_view opaque_tag(std::string_view etag) {
 
 } // namespace
 
+std::optional<std::string_view> find_cache_directive(std::string_view value,
+                                                     std::string_view name) {
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const auto start = i;
+        while (i < value.size() && value[i] != ',' && value[i] != '=') {
+            ++i;
+        }
+        const bool found = iequals_ascii(trim_ows(value.substr(start, i - start)), name);
+        std::string_view argument;
+        if (i < value.size() && value[i] == '=') {
+            const auto argument_start = ++i;
+            while (i < value.size() && is_ows(value[i])) {
+                ++i;
+            }
+            if (i < value.size() && value[i] == '"') {
+                for (++i; i < value.size() && value[i] != '"'; ++i) {
+                    if (value[i] == '\\') {
+                        ++i;
+                    }
+                }
+            }
+            i = std::min(i, value.size());
+            while (i < value.size() && value[i] != ',') {
+                ++i;
+            }
+            argument = trim_ows(value.substr(argument_start, i - argument_start));
+        }
+        if (found) {
+            return argument;
+        }
+        ++i;
+    }
+    return std::nullopt;
+}
+
 bool is_storable(unsigned status, std::string_view cache_control) {
-    return status == 200 && !has_directive(cache_control, "no-store", "private");
+    return status == 200 && !find_cache_directive(cache_control, "no-store") &&
+           !find_cache_directive(cache_control, "private");
 }
 
 std::string make_etag(std::string_view body) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kore_gateway/config/config_loader.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 
@@ -34,22 +35,14 @@ url checked_config_url(const std::string& value, const std::string& where, bool 
     return *parsed;
 }
 
-std::string_view trim_blanks(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
 std::optional<client_auth_mode> parse_client_auth_mode(std::string_view text) {
-    if (trim_blanks(text) == "none") {
+    if (trim_ows(text) == "none") {
         return client_auth_mode{};
     }
     client_auth_mode mode;
     for (;;) {
         const auto comma = text.find(',');
-        const auto item = trim_blanks(text.substr(0, comma));
+        const auto item = trim_ows(text.substr(0, comma));
         bool& accepted = item == "api_key" ? mode.api_key : mode.jwt;
         if ((item != "api_key" && item != "jwt") || accepted) {
             return std::nullopt; // an unknown or repeated mode, or an empty item

@@ -20,6 +20,7 @@
 #include "kore_gateway/config/secret_files.hpp"
 #include "kore_gateway/config/upstream_config_loader.hpp"
 #include "kore_gateway/net.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -336,7 +337,7 @@ json env_value(const setting& s, const std::string& text) {
         std::string_view rest = text;
         for (;;) {
             const auto comma = rest.find(',');
-            list.push_back(std::string(trim_blanks(rest.substr(0, comma))));
+            list.push_back(std::string(trim_ows(rest.substr(0, comma))));
             if (comma == std::string_view::npos) {
                 return list;
             }

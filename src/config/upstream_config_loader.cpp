@@ -267,10 +267,9 @@ std::string checked_header_name(const declared& d) {
     if (name.empty() || !std::all_of(name.begin(), name.end(), is_tchar)) {
         throw config_error(where + " is not a header name");
     }
-    const auto reserved =
-        std::any_of(reserved_headers.begin(), reserved_headers.end(),
-                    [&](std::string_view h) { return boost::beast::iequals(h, name); });
-    if (reserved || boost::beast::iequals(name.substr(0, 6), "proxy-")) {
+    const auto reserved = std::any_of(reserved_headers.begin(), reserved_headers.end(),
+                                      [&](std::string_view h) { return iequals_ascii(h, name); });
+    if (reserved || iequals_ascii(name.substr(0, 6), "proxy-")) {
         throw config_error(where + " is a header the gateway sets itself or never forwards");
     }
     return name;

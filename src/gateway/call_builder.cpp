@@ -2,18 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/util/ascii.hpp"
+
 namespace kore_gateway {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 // nullopt when body satisfies the row (any JSON value, and its schema when it has one).
 std::optional<route_outcome> body_problem(const route_row& row, const std::string& body) {
@@ -42,14 +34,14 @@ std::optional<route_outcome> body_problem(const route_row& row, const std::strin
 } // namespace
 
 bool is_json_media_type(std::string_view content_type) {
-    const auto essence = trim(content_type.substr(0, content_type.find(';')));
+    const auto essence = trim_ows(content_type.substr(0, content_type.find(';')));
     if (content_type.empty()) {
         return true;
     }
     constexpr std::string_view suffix = "+json";
-    return beast::iequals(essence, "application/json") ||
+    return iequals_ascii(essence, "application/json") ||
            (essence.size() > suffix.size() && essence.find('/') != std::string_view::npos &&
-            beast::iequals(essence.substr(essence.size() - suffix.size()), suffix));
+            iequals_ascii(essence.substr(essence.size() - suffix.size()), suffix));
 }
 
 std::optional<route_outcome> build_upstream_call(route_lookup&& lookup, request& req,

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kore_gateway/http/json_validity.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 
@@ -166,7 +167,7 @@ upstream_request forwarder::build(const forward_request& outgoing,
     // (section 10) but cannot know an upstream's own key header, which the client must not
     // supply a second copy of; set() refuses CR, LF and NUL in a value.
     for (const auto& [name, value] : outgoing.headers) {
-        if (!beast::iequals(name, config_.api_key_header)) {
+        if (!iequals_ascii(name, config_.api_key_header)) {
             req.set(name, value);
         }
     }

@@ -5,6 +5,7 @@
 
 #include "kore_gateway/cache/cache_key.hpp"
 #include "kore_gateway/cache/cacheability.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -202,7 +203,7 @@ std::string route_forwarding::local_location(std::string_view location,
     const std::string location_text(location);
     const auto parsed = boost::urls::parse_absolute_uri(location_text);
     const auto& base = target.config.base_url;
-    if (!parsed || parsed->scheme() != base.scheme || !beast::iequals(parsed->host(), base.host) ||
+    if (!parsed || parsed->scheme() != base.scheme || !iequals_ascii(parsed->host(), base.host) ||
         (parsed->has_port() ? parsed->port_number() : (base.is_tls() ? 443 : 80)) != base.port) {
         return std::string(location);
     }

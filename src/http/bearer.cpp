@@ -2,12 +2,14 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "kore_gateway/util/ascii.hpp"
+
 namespace kore_gateway {
 
 std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
     constexpr std::string_view scheme = "Bearer";
     if (authorization.size() <= scheme.size() ||
-        !boost::beast::iequals(authorization.substr(0, scheme.size()), scheme) ||
+        !iequals_ascii(authorization.substr(0, scheme.size()), scheme) ||
         authorization[scheme.size()] != ' ') {
         return std::nullopt;
     }

@@ -4,6 +4,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include "kore_gateway/util/ascii.hpp"
+
 namespace kore_gateway {
 namespace {
 
@@ -45,7 +47,7 @@ std::optional<header_fault> check_transfer_encoding(const http::request_header<>
         return bad_request("Transfer-Encoding is not a list of transfer codings");
     }
     const auto is_chunked = [](std::string_view coding) {
-        return beast::iequals(coding, "chunked");
+        return iequals_ascii(coding, "chunked");
     };
     if (!is_chunked(codings->back())) {
         return bad_request("Transfer-Encoding must end with chunked");
@@ -137,25 +139,19 @@ std::string_view origin_in_raw_header(std::string_view bytes) {
             break; // the end of the header
         }
         first_line = false;
-        if (line.size() < name.size() || !beast::iequals(line.substr(0, name.size()), name)) {
+        if (line.size() < name.size() || !iequals_ascii(line.substr(0, name.size()), name)) {
             continue;
         }
         if (!found.empty()) {
             return {}; // two Origin lines: neither is the origin
         }
-        found = line.substr(name.size());
-        while (!found.empty() && (found.front() == ' ' || found.front() == '\t')) {
-            found.remove_prefix(1);
-        }
-        while (!found.empty() && (found.back() == ' ' || found.back() == '\t')) {
-            found.remove_suffix(1);
-        }
+        found = trim_ows(line.substr(name.size()));
     }
     return found;
 }
 
 bool expects_continue(const http::request_header<>& header) {
-    return header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue");
+    return header.version() >= 11 && iequals_ascii(header[http::field::expect], "100-continue");
 }
 
 } // namespace kore_gateway

@@ -4,21 +4,13 @@
 #include <charconv>
 #include <utility>
 
+#include "kore_gateway/util/ascii.hpp"
 #include "kore_gateway/util/ids.hpp"
 
 namespace kore_gateway {
 namespace {
 
 constexpr std::size_t traceparent_size = 55; // "vv-" + 32 + "-" + 16 + "-" + "ff"
-constexpr std::string_view ows = " \t";
-
-std::string_view trim_ows(std::string_view s) {
-    const auto first = s.find_first_not_of(ows);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return s.substr(first, s.find_last_not_of(ows) - first + 1);
-}
 
 // The specification's HEXDIGLC: upper-case digits make the whole header invalid.
 bool is_lower_hex(std::string_view s) {

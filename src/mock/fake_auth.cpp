@@ -3,6 +3,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "kore_gateway/mock/fake_http.hpp"
+#include "kore_gateway/util/ascii.hpp"
 #include "kore_gateway/util/base64.hpp"
 #include "kore_gateway/util/ids.hpp"
 
@@ -18,7 +19,7 @@ struct client_id_and_secret {
 // scheme in any case. nullopt when value is not that.
 std::optional<client_id_and_secret> basic_credentials(std::string_view value) {
     constexpr std::string_view scheme = "basic ";
-    if (!boost::beast::iequals(value.substr(0, scheme.size()), scheme)) {
+    if (!iequals_ascii(value.substr(0, scheme.size()), scheme)) {
         return std::nullopt;
     }
     const auto decoded = base64_decode(value.substr(scheme.size()));

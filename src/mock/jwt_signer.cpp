@@ -9,6 +9,7 @@
 #include <openssl/rsa.h>
 
 #include "kore_gateway/util/base64.hpp"
+#include "kore_gateway/util/openssl_ptr.hpp"
 
 namespace kore_gateway {
 
@@ -19,13 +20,6 @@ using json = nlohmann::json;
 constexpr int p256_coordinate_bytes = 32;
 constexpr std::size_t ed25519_key_bytes = 32;
 constexpr int ps256_salt_bytes = 32; // RFC 7518 section 3.5: the SHA-256 output size
-
-struct openssl_free {
-    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-    void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-    void operator()(BIGNUM* p) const { BN_free(p); }
-};
-template <class T> using openssl_ptr = std::unique_ptr<T, openssl_free>;
 
 void check(bool ok, const char* what) {
     if (!ok) {

@@ -10,17 +10,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "kore_gateway/util/openssl_ptr.hpp"
+
 namespace kore_gateway {
 namespace {
-
-struct openssl_free {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-    void operator()(X509* p) const { X509_free(p); }
-    void operator()(BIO* p) const { BIO_free(p); }
-    void operator()(BIGNUM* p) const { BN_free(p); }
-    void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-};
-template <class T> using openssl_ptr = std::unique_ptr<T, openssl_free>;
 
 void check(bool ok, const char* what) {
     if (!ok) {

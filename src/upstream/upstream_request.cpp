@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kore_gateway/util/ascii.hpp"
+
 namespace kore_gateway {
 namespace {
 
@@ -15,13 +17,13 @@ bool splits_lines(std::string_view text) {
 bool is_connection_field(std::string_view name) {
     switch (name.size()) { // no other name is worth a case-insensitive comparison
     case 4:
-        return beast::iequals(name, "Host");
+        return iequals_ascii(name, "Host");
     case 10:
-        return beast::iequals(name, "Connection");
+        return iequals_ascii(name, "Connection");
     case 14:
-        return beast::iequals(name, "Content-Length");
+        return iequals_ascii(name, "Content-Length");
     case 17:
-        return beast::iequals(name, "Transfer-Encoding");
+        return iequals_ascii(name, "Transfer-Encoding");
     default:
         return false;
     }
@@ -58,7 +60,7 @@ std::string_view upstream_request::operator[](std::string_view name) const {
         const auto line = rest.substr(0, end);
         rest.remove_prefix(end + 2);
         const auto colon = line.find(':');
-        if (beast::iequals(line.substr(0, colon), name)) {
+        if (iequals_ascii(line.substr(0, colon), name)) {
             return line.substr(colon + 2);
         }
     }

@@ -15,6 +15,7 @@
 #include "kore_gateway/metrics/gateway_metrics.hpp"
 #include "kore_gateway/server/connection_tracker.hpp"
 #include "kore_gateway/server/session.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -41,7 +42,7 @@ void require_unambiguous_length(const request& req) {
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == ',')) {
         value.remove_suffix(1);
     }
-    require(beast::iequals(value, "chunked"));
+    require(iequals_ascii(value, "chunked"));
 }
 
 response small_answer(http::status status) {

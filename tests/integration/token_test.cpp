@@ -3,15 +3,18 @@
 // path, backoff when the auth server fails, readiness, and secrets kept out of everything the
 // gateway shows.
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/util/sha256.hpp"
 #include "support/fwd_fakes.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/log_capture.hpp"
@@ -353,19 +356,41 @@ TEST(token, upstreams_sharing_a_credential_set_share_one_token) {
     EXPECT_EQ(bearer_of(fakes.catalog().server().requests().at(0)), token);
 }
 
-TEST(token, secrets_never_appear_in_logs_metrics_or_answers) {
-    log_capture logs;
+// Every secret the gateway holds or is sent: upstream credentials and tokens, and the clients'
+// API keys and JWTs (CONTRACT.md section 17), in both log formats (section 15).
+class secrets_never_leak : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(secrets_never_leak, in_logs_metrics_or_answers) {
+    log_capture logs(GetParam());
     fwd_options options;
     options.catalog_auth = fwd_options::catalog_token::own;
     fwd_fakes fakes(make_test_pki(), options);
-    auto gw = std::make_unique<running_gateway>(fakes.config(), fakes.ca_pem());
+    const std::string client_key = "leak-test-client-key-31415926";
+    auto config = fakes.config();
+    config.client_auth = {.api_key = true, .jwt = true};
+    config.clients = {{.id = "app", .key_sha256 = sha256_hex(client_key)}};
+    config.jwt.jwks_url = must_parse_url(fakes.auth().jwks_url());
+    config.jwt.issuer = fakes.auth().issuer();
+    config.jwt.audience = "kore-gateway";
+    auto gw = std::make_unique<running_gateway>(config, fakes.ca_pem());
     const auto product = std::string(sample_product_id);
     const auto offer = std::string(sample_offer_id);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const auto client_jwt = fakes.auth().sign({{"iss", fakes.auth().issuer()},
+                                               {"aud", "kore-gateway"},
+                                               {"sub", "leak-test-user"},
+                                               {"exp", now + 600}});
+    const auto expired_jwt = fakes.auth().sign(
+        {{"iss", fakes.auth().issuer()}, {"aud", "kore-gateway"}, {"exp", now - 600}});
 
     std::vector<test_response> seen;
     test_client client(gw->port());
+    std::string credential = client_key;
     auto call = [&](http::verb method, const std::string& target, const std::string& body = {}) {
-        seen.push_back(client.request(method, target, {}, body));
+        seen.push_back(
+            client.request(method, target, {{"Authorization", "Bearer " + credential}}, body));
         return seen.back().result_int();
     };
     const auto get = http::verb::get;
@@ -386,11 +411,21 @@ TEST(token, secrets_never_appear_in_logs_metrics_or_answers) {
     EXPECT_EQ(call(get, "/readyz"), 503);
     EXPECT_EQ(call(get, "/metrics"), 200);
     EXPECT_EQ(call(get, "/healthz"), 200);
+    credential = client_jwt;
+    EXPECT_EQ(call(get, deal_target), 200);
+    credential = expired_jwt;
+    EXPECT_EQ(call(get, deal_target), 401);
+    credential = client_key + "-wrong";
+    EXPECT_EQ(call(get, deal_target), 401);
     gw.reset(); // stopped: every log line is written
 
-    std::vector<std::string> secrets{
-        fakes.credentials().client_secret, fakes.credentials().catalog_client_secret,
-        fakes.credentials().kore_api_key, fakes.credentials().catalog_api_key};
+    std::vector<std::string> secrets{fakes.credentials().client_secret,
+                                     fakes.credentials().catalog_client_secret,
+                                     fakes.credentials().kore_api_key,
+                                     fakes.credentials().catalog_api_key,
+                                     client_key,
+                                     client_jwt,
+                                     expired_jwt};
     for (auto* server : {&fakes.kore().server(), &fakes.catalog().server()}) {
         for (const auto& req : server->requests()) {
             if (!bearer_of(req).empty()) {
@@ -398,10 +433,16 @@ TEST(token, secrets_never_appear_in_logs_metrics_or_answers) {
             }
         }
     }
-    EXPECT_GE(secrets.size(), 4u + 3u); // two KORE tokens and at least one catalog token
+    EXPECT_GE(secrets.size(), 7u + 3u); // two KORE tokens and at least one catalog token
 
     const auto text = logs.text();
-    EXPECT_NE(text.find("access GET /deals/"), std::string::npos) << "the capture saw no logs";
+    EXPECT_NE(text.find("/deals/"), std::string::npos) << "the capture saw no logs";
+    if (GetParam() == "json") {
+        std::istringstream lines(text);
+        for (std::string line; std::getline(lines, line);) {
+            EXPECT_TRUE(nlohmann::json::parse(line, nullptr, false).is_object()) << line;
+        }
+    }
     for (const auto& secret : secrets) {
         SCOPED_TRACE(secret);
         EXPECT_EQ(text.find(secret), std::string::npos) << "in the logs";
@@ -414,6 +455,8 @@ TEST(token, secrets_never_appear_in_logs_metrics_or_answers) {
         }
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(both_log_formats, secrets_never_leak, ::testing::Values("text", "json"));
 
 } // namespace
 } // namespace kore_gateway::testing

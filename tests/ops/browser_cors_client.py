@@ -6,13 +6,17 @@ there, prints its result as JSON and exits 0 only when it matches the expectatio
   allowed: both statuses 2xx, X-Cache and X-Request-Id readable, no error;
   blocked: an error and no status (the browser refused the cross-origin call);
   signed_in: the first call, without a token, got 401 with a readable Bearer challenge, and
-    after the demo user's sign-in (PAGE_URL has token_url=...) the calls are allowed.
+    after the demo user's sign-in (PAGE_URL has token_url=...) the calls are allowed; when
+    PAGE_URL also has forbidden_path=... (or the result has a forbiddenStatus), that path
+    answered 403 "forbidden" with a readable insufficient_scope challenge: this origin can read
+    a refusal's WWW-Authenticate and body only if the 403 carries the CORS headers.
 Usage: browser_cors_client.py DRIVER_URL PAGE_URL allowed|blocked|signed_in USER_DATA_DIR
 """
 import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 TIMEOUT_S = 60
@@ -22,6 +26,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-quic",
 ]
+INSUFFICIENT_SCOPE = 'Bearer realm="kore-gateway", error="insufficient_scope"'
 KORE_TEST = """
 const done = arguments[arguments.length - 1];
 if (typeof window.koreTest !== "function") {
@@ -43,7 +48,13 @@ def webdriver(driver, method, path, body=None):
         raise RuntimeError(f"WebDriver {method} {path}: {e.code} {e.read().decode()[:500]}")
 
 
-def meets(result, expect):
+def forbidden_seen(result):
+    return (result.get("forbiddenStatus") == 403
+            and result.get("forbiddenError") == "forbidden"
+            and (result.get("forbiddenChallenge") or "").startswith(INSUFFICIENT_SCOPE))
+
+
+def meets(result, expect, forbidden_expected=False):
     if "harnessError" in result:
         return False
 
@@ -51,8 +62,10 @@ def meets(result, expect):
         return isinstance(status, int) and 200 <= status < 300
     if expect == "signed_in":
         challenge = result.get("unauthChallenge") or ""
+        forbidden_expected = forbidden_expected or result.get("forbiddenStatus") is not None
         return (result.get("unauthStatus") == 401
                 and challenge.startswith('Bearer realm="kore-gateway"')
+                and (not forbidden_expected or forbidden_seen(result))
                 and meets(result, "allowed"))
     if expect == "allowed":
         return (success(result.get("productsStatus")) and success(result.get("priceStatus"))
@@ -64,6 +77,8 @@ def meets(result, expect):
 
 def main():
     driver, page, expect, profile = sys.argv[1:5]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(page).query)
+    forbidden_expected = "forbidden_path" in query
     capabilities = {"browserName": "chrome", "goog:chromeOptions": {
         "binary": os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium"),
         "args": CHROMIUM_FLAGS + [f"--user-data-dir={profile}"],
@@ -80,7 +95,7 @@ def main():
     finally:
         webdriver(driver, "DELETE", f"/session/{session}")
     print(json.dumps(result, sort_keys=True))
-    if not meets(result, expect):
+    if not meets(result, expect, forbidden_expected):
         print(f"browser_cors_test: FAIL - expected the calls to be {expect}", file=sys.stderr)
         return 1
     print(f"browser_cors_test: ok - the calls are {expect}")

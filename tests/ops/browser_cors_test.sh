@@ -2,33 +2,37 @@
 # Drives examples/browser/index.html in headless Chromium against a running gateway and checks
 # what a real browser on another origin is allowed to see (CONTRACT sections 7 and 17).
 # Usage: tests/ops/browser_cors_test.sh GATEWAY_URL --expect allowed|blocked|signed_in
-#            [--page-port PORT] [--token-url URL]
+#            [--page-port PORT] [--token-url URL] [--forbidden-path PATH]
 #   The page is served from http://127.0.0.1:PORT (a free port unless --page-port is given, so
 #   that a test can list that origin in GATEWAY_CORS_ORIGINS). --token-url (needed by signed_in)
 #   is the demo token endpoint the page signs in with: the "demo user token: POST URL" of
-#   `kore-gateway --demo`'s startup log line.
+#   `kore-gateway --demo`'s startup log line. --forbidden-path (with signed_in) is a gateway path
+#   the signed-in demo user lacks a scope for: the page GETs it and must see a 403 whose
+#   WWW-Authenticate and JSON body this origin can read.
 set -euo pipefail
 
 usage() {
     echo "usage: $0 GATEWAY_URL --expect allowed|blocked|signed_in [--page-port PORT]" \
-        "[--token-url URL]" >&2
+        "[--token-url URL] [--forbidden-path PATH]" >&2
     exit 2
 }
 [ $# -ge 3 ] || usage
 gateway=${1%/}
 shift
-expect="" page_port=0 token_url=""
+expect="" page_port=0 token_url="" forbidden_path=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --expect) expect=${2:-} && shift 2 ;;
     --page-port) page_port=${2:-} && shift 2 ;;
     --token-url) token_url=${2:-} && shift 2 ;;
+    --forbidden-path) forbidden_path=${2:-} && shift 2 ;;
     *) usage ;;
     esac
 done
 [[ "$expect" =~ ^(allowed|blocked|signed_in)$ && "$page_port" =~ ^[0-9]+$ ]] || usage
 [[ -z "$token_url" || "$token_url" =~ ^https?:// ]] || usage
 [[ "$expect" != signed_in || -n "$token_url" ]] || usage
+[[ -z "$forbidden_path" || ("$forbidden_path" == /* && "$expect" == signed_in) ]] || usage
 for tool in python3 chromedriver curl "${CHROMIUM_BIN:-chromium}"; do
     if ! command -v "$tool" >/dev/null; then
         echo "browser_cors_test: '$tool' not found" \
@@ -109,11 +113,19 @@ if [ "$ready" -ne 1 ]; then
     exit 1
 fi
 
+# url_encode VALUE: VALUE as one query parameter value.
+url_encode() {
+    python3 -c 'import sys, urllib.parse
+print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"
+}
 page="http://127.0.0.1:$page_port/index.html?gateway=$gateway"
 if [ -n "$token_url" ]; then
-    page+="&token_url=$(python3 -c 'import sys, urllib.parse
-print(urllib.parse.quote(sys.argv[1], safe=""))' "$token_url")"
+    page+="&token_url=$(url_encode "$token_url")"
 fi
+if [ -n "$forbidden_path" ]; then
+    page+="&forbidden_path=$(url_encode "$forbidden_path")"
+fi
+inputs="${token_url:+token URL $token_url, }${forbidden_path:+forbidden path $forbidden_path, }"
 echo "browser_cors_test: page origin http://127.0.0.1:$page_port, gateway $gateway," \
-    "${token_url:+token URL $token_url, }expect $expect"
+    "${inputs}expect $expect"
 timeout 120 python3 "$here/browser_cors_client.py" "$driver" "$page" "$expect" "$tmp/profile"

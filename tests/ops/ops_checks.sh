@@ -60,11 +60,23 @@ run "browser on an origin not listed: blocked" \
 stop_gateway
 
 # Client authentication with the demo's identity provider: the page is refused, signs in as the
-# demo user at the token URL of the startup log line, and is then served.
-start_gateway GATEWAY_CLIENT_AUTH=jwt
+# demo user at the token URL of the startup log line, and is then served; a route asking for a
+# scope the demo user's token lacks answers it 403, and the page can read why (CONTRACT 17).
+cat >"$tmp/restricted.json" <<'EOF'
+{"routes": [{"name": "restricted_deal", "method": "GET",
+             "path": "/restricted/deals/{opportunityId}", "upstream": "kore",
+             "upstream_path": "/aggregates/premium-deal-summaries/by-opportunity/{opportunityId}",
+             "required_scopes": ["deals:admin"]}]}
+EOF
+restricted_path=/restricted/deals/1234abcd-1234-abcd-123456789abc
+run "--check-config accepts the route requiring deals:admin" \
+    "$binary" --check-config --config "$tmp/restricted.json"
+# GATEWAY_CONFIG is how start_gateway (env VAR=value... binary --demo) passes --config.
+start_gateway GATEWAY_CLIENT_AUTH=jwt GATEWAY_CONFIG="$tmp/restricted.json"
 if [[ "$(cat "$tmp/gateway.log")" =~ demo\ user\ token:\ POST\ ([^[:space:],\;]+) ]]; then
-    run "browser signs in as the demo user (GATEWAY_CLIENT_AUTH=jwt): allowed" \
-        "$here/browser_cors_test.sh" "$gateway" --expect signed_in --token-url "${BASH_REMATCH[1]}"
+    run "browser signs in as the demo user (GATEWAY_CLIENT_AUTH=jwt): allowed; 403 readable" \
+        "$here/browser_cors_test.sh" "$gateway" --expect signed_in \
+        --token-url "${BASH_REMATCH[1]}" --forbidden-path "$restricted_path"
 else
     fail "the demo startup log line names the demo user token URL"
     sed 's/^/       /' "$tmp/gateway.log"

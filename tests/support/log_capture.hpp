@@ -5,16 +5,23 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+
+#include "kore_gateway/log/json_formatter.hpp"
 
 namespace kore_gateway::testing {
 
 class log_capture {
 public:
-    log_capture() : previous_(spdlog::default_logger()) {
+    // format: "text" (spdlog's default pattern) or "json" (the gateway's JSON lines).
+    explicit log_capture(std::string_view format = "text") : previous_(spdlog::default_logger()) {
         auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+        if (format == "json") {
+            sink->set_formatter(std::make_unique<json_formatter>());
+        }
         auto logger = std::make_shared<spdlog::logger>("capture", sink);
         logger->set_level(spdlog::level::trace);
         spdlog::set_default_logger(logger);

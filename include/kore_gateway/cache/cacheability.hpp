@@ -1,10 +1,18 @@
 // The HTTP rules that decide what the cache may store and when a client's copy is still good.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace kore_gateway {
+
+// The argument of the directive name (case-insensitive) in a Cache-Control value (all its lines
+// joined with ", "): empty when it has none, unquoted arguments trimmed; nullopt when absent.
+// Arguments are stepped over whole: a quoted one may hold commas and other directives' names
+// (`no-cache="a, no-store"`).
+std::optional<std::string_view> find_cache_directive(std::string_view cache_control,
+                                                     std::string_view name);
 
 // True for a 200 whose Cache-Control (all its header lines joined with ", ") has neither the
 // `no-store` nor the `private` directive, matched case-insensitively as whole directive names.

@@ -28,9 +28,6 @@ bool integer_in_range(const nlohmann::json& v, std::int64_t min, std::int64_t ma
 url checked_config_url(const std::string& value, const std::string& where, bool allow_insecure,
                        std::string_view what);
 
-// text without leading and trailing spaces and tabs: the items of a comma-separated variable.
-std::string_view trim_blanks(std::string_view text);
-
 // What parse_client_auth_mode accepts, for messages: "'x' is not <client_auth_syntax>".
 inline constexpr std::string_view client_auth_syntax = "one of none, api_key, jwt, api_key,jwt";
 

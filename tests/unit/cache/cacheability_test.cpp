@@ -1,5 +1,7 @@
 #include "kore_gateway/cache/cacheability.hpp"
 
+#include <optional>
+
 #include <gtest/gtest.h>
 
 namespace kore_gateway {
@@ -47,6 +49,27 @@ TEST(cacheability, cache_control_table) {
         EXPECT_EQ(is_storable(200, r.cache_control), r.storable) << r.cache_control;
     }
     EXPECT_FALSE(is_storable(404, "max-age=5"));
+}
+
+TEST(cacheability, find_cache_directive_returns_the_argument_of_a_whole_directive) {
+    struct row {
+        std::string_view value;
+        std::string_view name;
+        std::optional<std::string_view> argument;
+    };
+    for (const auto& [value, name, argument] : std::initializer_list<row>{
+             {"max-age=300", "max-age", "300"},
+             {"public, MAX-AGE = 60 , no-transform", "max-age", "60"},
+             {"no-store", "no-store", ""},
+             {"no-cache=\"a, no-store\", max-age=5", "no-store", std::nullopt},
+             {"no-cache=\"a, no-store\", max-age=5", "max-age", "5"},
+             {"x-max-age=5", "max-age", std::nullopt},
+             {"max-age=\"7\"", "max-age", "\"7\""},
+             {"", "max-age", std::nullopt},
+             {"private=\"unterminated", "private", "\"unterminated"},
+         }) {
+        EXPECT_EQ(find_cache_directive(value, name), argument) << value << " / " << name;
+    }
 }
 
 TEST(cacheability, etag_is_a_quoted_truncated_sha256) {
