@@ -6,11 +6,9 @@
 #include <set>
 
 #include <boost/algorithm/string/case_conv.hpp>
-#include <boost/url/grammar/hexdig_chars.hpp>
-#include <boost/url/rfc/pchars.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "kore_gateway/config/config_checks.hpp"
+#include "kore_gateway/config/route_target_fields.hpp"
 #include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
@@ -19,19 +17,12 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::int64_t max_cache_ttl_s = 31536000;
-constexpr std::size_t max_name_length = 64;        // of route and path parameter names
-constexpr std::size_t max_query_name_length = 128; // as long as a default-syntax value
 
 constexpr std::array<std::string_view, 16> known_fields{
     "name",        "enabled",         "method",          "path",
     "params",      "upstream",        "upstream_method", "upstream_path",
     "query",       "forward_headers", "body_schema",     "cache_ttl_s",
     "invalidates", "timeout_ms",      "client_auth",     "required_scopes"};
-
-// The gateway answers these itself (sections 3 and 12, /admin/* of sections 3 and 14): an
-// upstream route there would shadow them.
-constexpr std::array<std::string_view, 4> own_endpoints{"/healthz", "/readyz", "/metrics",
-                                                        "/openapi.json"};
 
 // The client's credentials and Host and the hop-by-hop headers never travel upstream (section
 // 4); nor does its Content-Length, since the gateway frames the body it sends itself; nor a
@@ -42,18 +33,9 @@ constexpr std::array<std::string_view, 18> never_forwarded{
     "transfer-encoding", "x-request-id", "content-type", "accept",  "user-agent",
     "x-api-version",     "traceparent",  "tracestate"};
 
-const json* member(const json& entry, std::string_view key) {
-    const auto it = entry.find(key);
-    return it == entry.end() ? nullptr : &*it;
-}
-
-std::string wrong_type(std::string_view expected, const json& value) {
-    return "must be " + std::string(expected) + ", not " + value.type_name();
-}
-
 const std::string* string_field(const json& entry, std::string_view key, bool required,
                                 route_problems& problems) {
-    const auto* value = member(entry, key);
+    const auto* value = find_field(entry, key);
     if (value == nullptr) {
         if (required) {
             problems.add(key, "is required");
@@ -85,7 +67,7 @@ std::optional<http::verb> method_field(const json& entry, std::string_view key, 
 
 std::optional<std::int64_t> integer_field(const json& entry, std::string_view key, std::int64_t min,
                                           std::int64_t max, route_problems& problems) {
-    const auto* value = member(entry, key);
+    const auto* value = find_field(entry, key);
     if (value == nullptr) {
         return std::nullopt;
     }
@@ -106,197 +88,11 @@ std::optional<std::int64_t> integer_field(const json& entry, std::string_view ke
     return value->get<std::int64_t>();
 }
 
-// Compiles a "pattern" into rule; an anchored whole-value match, as regex_match does.
-void pattern_field(const json& pattern, const std::string& field, value_rule& rule,
-                   route_problems& problems) {
-    if (!pattern.is_string()) {
-        return problems.add(field, wrong_type("a string", pattern));
-    }
-    const auto& text = pattern.get_ref<const std::string&>();
-    if (text.empty()) {
-        return problems.add(field, "must not be empty");
-    }
-    try {
-        rule.pattern = std::make_shared<const boost::regex>(text, ecmascript_regex_flags);
-        rule.pattern_text = text;
-    } catch (const boost::regex_error& e) {
-        problems.add(field, "bad regular expression '" + text + "': " + e.what());
-    }
-}
-
 bool is_route_name(std::string_view name) {
-    return !name.empty() && name.size() <= max_name_length && name[0] >= 'a' && name[0] <= 'z' &&
-           std::all_of(name.begin(), name.end(), [](char c) {
+    return !name.empty() && name.size() <= max_route_name_length && name[0] >= 'a' &&
+           name[0] <= 'z' && std::all_of(name.begin(), name.end(), [](char c) {
                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
            });
-}
-
-bool is_parameter_name(std::string_view name) {
-    return !name.empty() && name.size() <= max_name_length && !(name[0] >= '0' && name[0] <= '9') &&
-           std::all_of(name.begin(), name.end(),
-                       [](char c) { return is_ascii_alnum(c) || c == '_'; });
-}
-
-// RFC 3986 pchar: what a path segment may hold without escaping, and %XX escapes.
-bool is_literal_segment(std::string_view segment) {
-    const auto is_hex = [](char c) { return boost::urls::grammar::hexdig_chars(c); };
-    for (std::size_t i = 0; i < segment.size(); ++i) {
-        if (segment[i] == '%') {
-            if (i + 2 >= segment.size() || !is_hex(segment[i + 1]) || !is_hex(segment[i + 2])) {
-                return false;
-            }
-            i += 2;
-        } else if (!boost::urls::pchars(segment[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// The parameters of a path template in order, or nullopt after reporting each bad segment.
-// local: the gateway's own path, where an empty segment or a repeated parameter is an error; an
-// upstream path may have empty segments ("/api/items/") and use a parameter twice.
-std::optional<std::vector<std::string>> template_field(const std::string& text, bool local,
-                                                       std::string_view field,
-                                                       route_problems& problems) {
-    if (!text.starts_with('/')) {
-        problems.add(field, "'" + text + "' must start with '/'");
-        return std::nullopt;
-    }
-    std::vector<std::string> params;
-    bool ok = true;
-    const auto fail = [&](const std::string& what) {
-        problems.add(field, "'" + text + "': " + what);
-        ok = false;
-    };
-    std::string_view rest = std::string_view(text).substr(1);
-    while (true) {
-        const auto slash = rest.find('/');
-        const auto segment = rest.substr(0, slash);
-        if (segment.find_first_of("{}") != std::string_view::npos) {
-            const bool braced =
-                segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
-            const auto name = braced ? segment.substr(1, segment.size() - 2) : std::string_view{};
-            if (!is_parameter_name(name)) {
-                fail("segment '" + std::string(segment) +
-                     "' is malformed: a parameter is a whole segment {name}, name of A-Z a-z 0-9 _ "
-                     "not starting with a digit, at most 64 characters");
-            } else if (local && std::find(params.begin(), params.end(), name) != params.end()) {
-                fail("parameter '" + std::string(name) + "' appears twice");
-            } else {
-                params.emplace_back(name);
-            }
-        } else if (segment.empty() && local) {
-            fail("has an empty segment");
-        } else if (segment == "." || segment == "..") {
-            fail("has a dot segment");
-        } else if (!is_literal_segment(segment)) {
-            fail("segment '" + std::string(segment) +
-                 "' has a character not allowed in a URL path");
-        }
-        if (slash == std::string_view::npos) {
-            break;
-        }
-        rest.remove_prefix(slash + 1);
-    }
-    return ok ? std::optional(std::move(params)) : std::nullopt;
-}
-
-bool shadows_own_endpoint(std::string_view path) {
-    return path == "/admin" || path.starts_with("/admin/") ||
-           std::find(own_endpoints.begin(), own_endpoints.end(), path) != own_endpoints.end();
-}
-
-// One rule per parameter of path, in path order; "params" may only name those parameters.
-std::vector<path_param_rule> params_field(const json& entry,
-                                          const std::vector<std::string>* path_params,
-                                          route_problems& problems) {
-    std::vector<path_param_rule> rules;
-    if (path_params != nullptr) {
-        for (const auto& name : *path_params) {
-            rules.push_back({name, {}});
-        }
-    }
-    const auto* params = member(entry, "params");
-    if (params == nullptr) {
-        return rules;
-    }
-    if (!params->is_object()) {
-        problems.add("params", wrong_type("an object", *params));
-        return rules;
-    }
-    for (const auto& item : params->items()) {
-        // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
-        const std::string& name = item.key();
-        const json& spec = item.value();
-        const auto field = "params." + name;
-        const auto rule = std::find_if(rules.begin(), rules.end(),
-                                       [&](const path_param_rule& r) { return r.name == name; });
-        if (path_params != nullptr && rule == rules.end()) {
-            problems.add(field, "names no {" + name + "} of path");
-            continue;
-        }
-        if (!spec.is_object()) {
-            problems.add(field, wrong_type("an object", spec));
-            continue;
-        }
-        for (const auto& [key, value] : spec.items()) {
-            if (key != "pattern") {
-                problems.add(field + "." + key, "unknown field; a parameter has only 'pattern'");
-            } else if (rule != rules.end()) {
-                pattern_field(value, field + ".pattern", rule->value, problems);
-            }
-        }
-    }
-    return rules;
-}
-
-bool is_query_name(std::string_view name) {
-    return !name.empty() && name.size() <= max_query_name_length &&
-           std::all_of(name.begin(), name.end(),
-                       [](char c) { return boost::urls::unreserved_chars(c); });
-}
-
-std::vector<query_rule> query_field(const json& entry, route_problems& problems) {
-    std::vector<query_rule> rules;
-    const auto* query = member(entry, "query");
-    if (query == nullptr) {
-        return rules;
-    }
-    if (!query->is_object()) {
-        problems.add("query", wrong_type("an object", *query));
-        return rules;
-    }
-    for (const auto& [name, spec] : query->items()) {
-        const auto field = "query." + name;
-        if (!is_query_name(name)) {
-            problems.add(field,
-                         "a query parameter name is 1 to 128 characters of A-Z a-z 0-9 - . _ ~");
-            continue;
-        }
-        if (!spec.is_object()) {
-            problems.add(field, wrong_type("an object", spec));
-            continue;
-        }
-        query_rule rule{name, false, {}};
-        for (const auto& [key, value] : spec.items()) {
-            if (key == "required") {
-                if (value.is_boolean()) {
-                    rule.required = value.get<bool>();
-                } else {
-                    problems.add(field + ".required", wrong_type("a boolean", value));
-                }
-            } else if (key == "pattern") {
-                pattern_field(value, field + ".pattern", rule.value, problems);
-            } else {
-                problems.add(field + "." + key,
-                             "unknown field; a query parameter has 'required' and 'pattern'");
-            }
-        }
-        rules.push_back(std::move(rule));
-    }
-    // nlohmann::json objects are std::maps: the rules come out sorted by name.
-    return rules;
 }
 
 // RFC 9110 section 5.6.2 token.
@@ -312,7 +108,7 @@ template <class Accept>
 std::vector<std::string> string_list_field(const json& entry, std::string_view key,
                                            route_problems& problems, Accept accept) {
     std::vector<std::string> list;
-    const auto* value = member(entry, key);
+    const auto* value = find_field(entry, key);
     if (value == nullptr) {
         return list;
     }
@@ -323,8 +119,11 @@ std::vector<std::string> string_list_field(const json& entry, std::string_view k
     for (std::size_t i = 0; i < value->size(); ++i) {
         const auto& item = (*value)[i];
         if (!item.is_string()) {
-            problems.add(std::string(key) + "[" + std::to_string(i) + "]",
-                         wrong_type("a string", item));
+            // Appended in place: GCC 12 at -O2 warns falsely (-Warray-bounds) on the moves
+            // of a chain of + here.
+            auto field = std::string(key);
+            field.append("[").append(std::to_string(i)).append("]");
+            problems.add(field, wrong_type("a string", item));
             continue;
         }
         auto text = accept(item.get<std::string>());
@@ -370,7 +169,7 @@ std::optional<client_auth_mode> client_auth_field(const json& entry, route_probl
 }
 
 std::vector<std::string> required_scopes_field(const json& entry, route_problems& problems) {
-    const auto* value = member(entry, "required_scopes");
+    const auto* value = find_field(entry, "required_scopes");
     if (value != nullptr && value->is_array() && value->empty()) {
         problems.add("required_scopes", "must name at least one scope (leave it out for none)");
     }
@@ -392,6 +191,15 @@ std::vector<std::string> required_scopes_field(const json& entry, route_problems
 
 } // namespace
 
+const json* find_field(const json& entry, std::string_view key) {
+    const auto it = entry.find(key);
+    return it == entry.end() ? nullptr : &*it;
+}
+
+std::string wrong_type(std::string_view expected, const json& value) {
+    return "must be " + std::string(expected) + ", not " + value.type_name();
+}
+
 void route_problems::add(std::string_view field, std::string_view what) {
     out_.push_back(label_ + ": field '" + std::string(field) + "': " + std::string(what));
 }
@@ -399,7 +207,7 @@ void route_problems::add(std::string_view field, std::string_view what) {
 std::string route_label(std::size_t index, const json& entry) {
     auto label = "routes[" + std::to_string(index) + "]";
     if (entry.is_object()) {
-        if (const auto* name = member(entry, "name");
+        if (const auto* name = find_field(entry, "name");
             name != nullptr && name->is_string() &&
             is_route_name(name->get_ref<const std::string&>())) {
             label += " '" + name->get<std::string>() + "'";
@@ -429,7 +237,7 @@ std::optional<std::string> parse_route_name(const json& entry, route_problems& p
 }
 
 bool parse_route_enabled(const json& entry, route_problems& problems) {
-    const auto* enabled = member(entry, "enabled");
+    const auto* enabled = find_field(entry, "enabled");
     if (enabled == nullptr) {
         return true;
     }
@@ -481,7 +289,7 @@ route_row parse_route(const json& entry, std::string name, const route_table_inp
     row.query = query_field(entry, problems);
     row.forward_headers = forward_headers_field(entry, problems);
 
-    if (const auto* schema = member(entry, "body_schema")) {
+    if (const auto* schema = find_field(entry, "body_schema")) {
         if (method && *method != http::verb::post && *method != http::verb::put &&
             *method != http::verb::patch) {
             problems.add("body_schema", "only POST, PUT and PATCH routes take a body");
@@ -490,12 +298,12 @@ route_row parse_route(const json& entry, std::string name, const route_table_inp
                 json_schema::compile(*schema, problems.out(), problems.label() + ": body_schema");
         }
     }
-    if (member(entry, "cache_ttl_s") != nullptr && method && *method != http::verb::get) {
+    if (find_field(entry, "cache_ttl_s") != nullptr && method && *method != http::verb::get) {
         problems.add("cache_ttl_s", "only GET routes are cached");
     } else if (const auto ttl = integer_field(entry, "cache_ttl_s", 0, max_cache_ttl_s, problems)) {
         row.cache_ttl = std::chrono::seconds(*ttl);
     }
-    if (member(entry, "invalidates") != nullptr && method == http::verb::get) {
+    if (find_field(entry, "invalidates") != nullptr && method == http::verb::get) {
         problems.add("invalidates", "only write routes invalidate");
     } else {
         row.invalidates = string_list_field(

@@ -1,6 +1,7 @@
 // One entry of the config file's "routes" array read field by field (CONTRACT.md section 10):
-// each field's type, syntax and default, and the checks that involve only that entry.
-// build_route_table assembles the rows and checks them against each other.
+// each field's type, syntax and default, and the checks that involve only that entry (the path,
+// params and query fields are in route_target_fields.hpp). build_route_table assembles the rows
+// and checks them against each other.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +33,15 @@ private:
     std::vector<std::string>& out_;
     std::size_t first_;
 };
+
+// Route names and path parameter names are at most this long.
+inline constexpr std::size_t max_route_name_length = 64;
+
+// The field readers' shared pieces. The member key of entry (an object); nullptr when absent.
+const nlohmann::json* find_field(const nlohmann::json& entry, std::string_view key);
+
+// "must be <expected>, not <value's JSON type>": a field's problem when its type is wrong.
+std::string wrong_type(std::string_view expected, const nlohmann::json& value);
 
 // "routes[2] 'deal_sheets'", or "routes[2]" when the entry has no usable name.
 std::string route_label(std::size_t index, const nlohmann::json& entry);
