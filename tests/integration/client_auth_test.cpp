@@ -14,6 +14,7 @@
 #include "kore_gateway/util/sha256.hpp"
 #include "support/fwd_fakes.hpp"
 #include "support/log_capture.hpp"
+#include "support/metrics.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {

@@ -54,7 +54,7 @@ jwt_settings demo_jwt_settings(const fs::path& file, const demo_upstreams& demo)
 
 json body_of(const test_response& res) {
     EXPECT_EQ(res[http::field::content_type], "application/json") << res.body();
-    return json::parse(res.body(), nullptr, false);
+    return body_json(res);
 }
 
 // GETs target twice: 200 with JSON both times, and for a cached route a MISS then a HIT with the

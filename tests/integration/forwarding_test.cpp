@@ -12,6 +12,7 @@
 
 #include "support/fwd_fakes.hpp"
 #include "support/gateway_with_fakes.hpp"
+#include "support/metrics.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {

@@ -53,7 +53,7 @@ TEST_P(request_smuggling, gets_one_answer_a_closed_connection_and_nothing_runs) 
     EXPECT_EQ(answer.result_int(), GetParam().status) << answer.body();
     EXPECT_FALSE(answer.keep_alive());
     EXPECT_EQ(header_of(answer, "Connection"), "close");
-    EXPECT_TRUE(json_body(answer).contains("error_id"));
+    EXPECT_TRUE(body_json(answer).contains("error_id"));
     EXPECT_TRUE(client.closed_by_server()) << "a second answer came: the body ran as a request";
 
     EXPECT_EQ(catalog_requests(gw), upstream_before) << "a hidden request reached the upstream";
@@ -83,7 +83,7 @@ TEST(http_conformance, http_1_1_without_one_host_is_400_and_closes) {
         client.send_raw("GET /healthz HTTP/1.1\r\n" + host_lines + "\r\n");
         const auto answer = client.read_response();
         EXPECT_EQ(answer.result_int(), 400) << host_lines;
-        EXPECT_EQ(json_body(answer)["error"], "bad_request");
+        EXPECT_EQ(body_json(answer)["error"], "bad_request");
         EXPECT_TRUE(client.closed_by_server());
     }
 }

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "support/cache_support.hpp"
+#include "support/eventually.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/test_client.hpp"
 
@@ -101,15 +101,7 @@ TEST(limits, a_burst_of_twice_the_rate_passes_and_the_next_request_is_429) {
     })) << retry_after;
     EXPECT_GE(std::stoi(retry_after), 1);
 
-    // KORE's error shape.
-    EXPECT_EQ(header_of(refused, "Content-Type"), "application/json");
-    const auto body = json_body(refused);
-    EXPECT_TRUE(body["id"].is_null());
-    EXPECT_EQ(body["error_id"].get<std::string>().size(), 32u);
-    EXPECT_EQ(body["error"], "rate_limited");
-    EXPECT_TRUE(body["message"].is_string());
-    EXPECT_TRUE(body["link"].is_null());
-    EXPECT_EQ(body["errors"], nlohmann::json::array());
+    EXPECT_TRUE(is_gateway_error(refused, 429, "rate_limited"));
     EXPECT_FALSE(header_of(refused, "X-Request-Id").empty());
     // The connection stays usable.
     EXPECT_TRUE(refused.keep_alive());
@@ -123,9 +115,8 @@ TEST(limits, the_client_is_admitted_again_after_retry_after) {
     const auto refused_at = std::chrono::steady_clock::now();
     const auto retry_after = std::chrono::seconds(std::stoi(header_of(answers[4], "Retry-After")));
 
-    const auto admitted = poll_get(
-        gw.port(), "/healthz", [](const test_response& res) { return res.result_int() == 200; });
-    EXPECT_EQ(admitted.result_int(), 200);
+    EXPECT_TRUE(eventually(
+        [&] { return fetch(gw.port(), http::verb::get, "/healthz").result_int() == 200; }, 6s));
     EXPECT_LE(std::chrono::steady_clock::now() - refused_at, retry_after + 1s);
 }
 

@@ -6,6 +6,7 @@
 // secret.
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "support/child_process.hpp"
 #include "support/eventually.hpp"
 #include "support/fwd_fakes.hpp"
+#include "support/metrics.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -91,8 +93,8 @@ protected:
             << gateway_->output();
     }
 
-    double metric(const std::string& series) {
-        return metric_value(fetch(port_, http::verb::get, "/metrics").body(), series);
+    std::optional<double> metric(const std::string& series) {
+        return metric_value(metrics_text(port_), series);
     }
 
     demo_upstreams fakes_;

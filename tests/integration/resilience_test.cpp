@@ -3,12 +3,14 @@
 // context, and CORS on every answer the gateway makes itself.
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "kore_gateway/http/trace_context.hpp"
 #include "support/fwd_fakes.hpp"
+#include "support/metrics.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -30,8 +32,8 @@ mock_reply server_error() {
     return reply;
 }
 
-double metric(std::uint16_t port, const std::string& series) {
-    return metric_value(fetch(port, http::verb::get, "/metrics").body(), series);
+std::optional<double> metric(std::uint16_t port, const std::string& series) {
+    return metric_value(metrics_text(port), series);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +176,8 @@ TEST(upstream_retry, a_post_on_a_broken_reused_connection_is_sent_once_and_gets_
     const auto failed = client.request(http::verb::post, price_target, json, price_body);
     EXPECT_TRUE(is_gateway_error(failed, 502, "upstream_unavailable")) << failed.body();
     EXPECT_EQ(fakes.catalog().server().request_count(), 2u) << "the POST was sent twice";
-    EXPECT_EQ(metric(gw.port(), "kore_gateway_upstream_retries_total{upstream=\"catalog\"}"), -1)
+    EXPECT_FALSE(
+        metric(gw.port(), "kore_gateway_upstream_retries_total{upstream=\"catalog\"}").has_value())
         << "a POST was counted as retried";
 }
 

@@ -105,7 +105,7 @@ TEST(routes, a_config_get_route_is_cached_with_its_ttl_and_enforces_its_query_ru
     const auto miss = fetch(gw.port(), http::verb::get, sheets + "?page=2");
     ASSERT_EQ(miss.result_int(), 200) << miss.body();
     EXPECT_EQ(header_of(miss, "X-Cache"), "MISS");
-    EXPECT_EQ(json_body(miss)[0]["opportunity"], opportunity);
+    EXPECT_EQ(body_json(miss)[0]["opportunity"], opportunity);
     EXPECT_EQ(header_of(fetch(gw.port(), http::verb::get, sheets + "?page=2"), "X-Cache"), "HIT");
     const auto sent = kore_requests_to(gw, "/aggregates/deal-sheets/");
     ASSERT_EQ(sent.size(), 1u);
@@ -115,7 +115,7 @@ TEST(routes, a_config_get_route_is_cached_with_its_ttl_and_enforces_its_query_ru
     for (const auto* query : {"?page=abc", "?page=1234", "?page=1&page=2", "?size=3"}) {
         const auto refused = fetch(gw.port(), http::verb::get, sheets + query);
         EXPECT_EQ(refused.result_int(), 400) << query;
-        EXPECT_EQ(json_body(refused)["error"], "bad_request") << query;
+        EXPECT_EQ(body_json(refused)["error"], "bad_request") << query;
     }
     EXPECT_EQ(kore_requests_to(gw, "/aggregates/deal-sheets/").size(), 1u);
 }
@@ -150,14 +150,14 @@ TEST(routes, a_write_that_fails_its_schema_or_media_type_reaches_no_upstream) {
     const auto schema = fetch(gw.port(), http::verb::put, deal_path,
                               {{"Content-Type", "application/json"}}, R"({"total_seats": 0})");
     EXPECT_EQ(schema.result_int(), 400);
-    const auto details = json_body(schema)["errors"];
+    const auto details = body_json(schema)["errors"];
     ASSERT_EQ(details.size(), 1u) << schema.body();
     EXPECT_EQ(details[0]["pointer"], "/total_seats");
 
     const auto patch = fetch(gw.port(), http::verb::patch, deal_path,
                              {{"Content-Type", "text/plain"}}, R"({"total_seats": 3})");
     EXPECT_EQ(patch.result_int(), 415) << patch.body();
-    EXPECT_EQ(json_body(patch)["error"], "unsupported_media_type");
+    EXPECT_EQ(body_json(patch)["error"], "unsupported_media_type");
 
     const auto delete_with_body = fetch(gw.port(), http::verb::delete_, deal_path,
                                         {{"Content-Type", "application/json"}}, "{}");

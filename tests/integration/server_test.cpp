@@ -12,15 +12,11 @@
 namespace kore_gateway::testing {
 namespace {
 
-nlohmann::json json_of(const test_response& res) {
-    return nlohmann::json::parse(res.body());
-}
-
 TEST(server, healthz_answers_ok_with_a_request_id) {
     running_gateway gw;
     const auto res = fetch(gw.port(), http::verb::get, "/healthz");
     EXPECT_EQ(res.result_int(), 200);
-    EXPECT_EQ(json_of(res), nlohmann::json({{"status", "ok"}}));
+    EXPECT_EQ(body_json(res), nlohmann::json({{"status", "ok"}}));
     EXPECT_EQ(res[http::field::content_type], "application/json");
     EXPECT_EQ(res["X-Request-Id"].size(), 32u);
 }
@@ -86,7 +82,7 @@ TEST(server, unknown_path_is_404_json_with_error_id_in_the_log) {
     running_gateway gw;
     const auto res = fetch(gw.port(), http::verb::get, "/nowhere");
     EXPECT_EQ(res.result_int(), 404);
-    const auto body = json_of(res);
+    const auto body = body_json(res);
     EXPECT_EQ(body["error"], "not_found");
     const std::string error_id = body["error_id"];
     EXPECT_EQ(error_id.size(), 32u);
@@ -99,8 +95,8 @@ TEST(server, unknown_path_is_404_json_with_error_id_in_the_log) {
 TEST(server, error_ids_are_unique) {
     running_gateway gw;
     test_client client(gw.port());
-    const auto a = json_of(client.get("/nowhere"))["error_id"];
-    const auto b = json_of(client.get("/nowhere"))["error_id"];
+    const auto a = body_json(client.get("/nowhere"))["error_id"];
+    const auto b = body_json(client.get("/nowhere"))["error_id"];
     EXPECT_NE(a, b);
 }
 
@@ -109,14 +105,14 @@ TEST(server, known_path_with_another_method_is_405_with_allow) {
     const auto res = fetch(gw.port(), http::verb::delete_, "/catalog/products");
     EXPECT_EQ(res.result_int(), 405);
     EXPECT_EQ(res[http::field::allow], "GET, HEAD"); // HEAD on every GET route (section 10)
-    EXPECT_EQ(json_of(res)["error"], "method_not_allowed");
+    EXPECT_EQ(body_json(res)["error"], "method_not_allowed");
 }
 
 TEST(server, bad_path_parameter_is_400) {
     running_gateway gw;
     const auto res = fetch(gw.port(), http::verb::get, "/deals/a.b");
     EXPECT_EQ(res.result_int(), 400);
-    EXPECT_EQ(json_of(res)["error"], "bad_request");
+    EXPECT_EQ(body_json(res)["error"], "bad_request");
 }
 
 TEST(server, body_over_the_limit_is_413_and_closes) {
@@ -127,7 +123,7 @@ TEST(server, body_over_the_limit_is_413_and_closes) {
     const auto res = client.request(http::verb::post, "/catalog/products/p/offers/o/price", {},
                                     std::string(2048, 'x'));
     EXPECT_EQ(res.result_int(), 413);
-    EXPECT_EQ(json_of(res)["error"], "payload_too_large");
+    EXPECT_EQ(body_json(res)["error"], "payload_too_large");
     EXPECT_TRUE(client.closed_by_server());
 }
 
@@ -149,7 +145,7 @@ TEST(server, headers_over_the_limit_are_431) {
     test_client client(gw.port());
     const auto res = client.get("/healthz", {{"X-Big", std::string(4096, 'a')}});
     EXPECT_EQ(res.result_int(), 431);
-    EXPECT_EQ(json_of(res)["error"], "headers_too_large");
+    EXPECT_EQ(body_json(res)["error"], "headers_too_large");
 }
 
 TEST(server, malformed_request_line_is_400_and_closes) {
@@ -158,7 +154,7 @@ TEST(server, malformed_request_line_is_400_and_closes) {
     client.send_raw("THIS IS NOT HTTP\r\n\r\n");
     const auto res = client.read_response();
     EXPECT_EQ(res.result_int(), 400);
-    EXPECT_EQ(json_of(res)["error"], "bad_request");
+    EXPECT_EQ(body_json(res)["error"], "bad_request");
     EXPECT_TRUE(client.closed_by_server());
 }
 
@@ -255,7 +251,7 @@ TEST(server, cors_allowlist_end_to_end) {
         {"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "GET"}};
     const auto denied = fetch(gw.port(), http::verb::options, "/catalog/products", bad_preflight);
     EXPECT_EQ(denied.result_int(), 403);
-    EXPECT_EQ(json_of(denied)["error"], "forbidden");
+    EXPECT_EQ(body_json(denied)["error"], "forbidden");
     EXPECT_EQ(denied.count(http::field::access_control_allow_origin), 0u);
     EXPECT_EQ(denied.count(http::field::access_control_allow_methods), 0u);
 

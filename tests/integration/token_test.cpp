@@ -18,6 +18,7 @@
 #include "support/fwd_fakes.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/log_capture.hpp"
+#include "support/metrics.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {

@@ -1,6 +1,5 @@
 #include "support/fwd_fakes.hpp"
 
-#include <algorithm>
 #include <latch>
 #include <stdexcept>
 #include <thread>
@@ -14,55 +13,7 @@ std::shared_ptr<ssl::context> or_default(const std::shared_ptr<ssl::context>& ch
     return chosen ? chosen : fallback;
 }
 
-bool is_hex_id(const nlohmann::json& value) {
-    if (!value.is_string()) {
-        return false;
-    }
-    const auto& text = value.get_ref<const std::string&>();
-    return text.size() == 32 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 } // namespace
-
-nlohmann::json body_json(const test_response& res) {
-    return nlohmann::json::parse(res.body(), nullptr, false);
-}
-
-::testing::AssertionResult is_gateway_error(const test_response& res, unsigned status,
-                                            std::string_view error) {
-    auto failure = [&res]() {
-        return ::testing::AssertionFailure()
-               << "status " << res.result_int() << ", body " << res.body() << ": ";
-    };
-    if (res.result_int() != status) {
-        return failure() << "expected status " << status;
-    }
-    if (res[http::field::content_type] != "application/json") {
-        return failure() << "Content-Type is '" << res[http::field::content_type] << "'";
-    }
-    const auto body = body_json(res);
-    if (!body.is_object()) {
-        return failure() << "not a JSON object";
-    }
-    if (body.size() != 6 || !body.contains("id") || !body["id"].is_null() ||
-        !is_hex_id(body.value("error_id", nlohmann::json())) ||
-        !body.value("message", nlohmann::json()).is_string() || !body.contains("link") ||
-        !body["link"].is_null() || !body.value("errors", nlohmann::json()).is_array()) {
-        return failure() << "not in KORE's error shape";
-    }
-    // CONTRACT section 10: a body that fails its schema lists {"pointer", "message"} per failure.
-    for (const auto& detail : body["errors"]) {
-        if (!detail.is_object() || detail.size() != 2 ||
-            !detail.value("pointer", nlohmann::json()).is_string() ||
-            !detail.value("message", nlohmann::json()).is_string()) {
-            return failure() << "an errors entry is not {pointer, message}";
-        }
-    }
-    if (body.value("error", nlohmann::json()) != nlohmann::json(error)) {
-        return failure() << "expected error '" << error << "'";
-    }
-    return ::testing::AssertionSuccess();
-}
 
 std::string bearer_of(const recorded_request& req) {
     constexpr std::string_view scheme = "Bearer ";
@@ -107,20 +58,6 @@ url must_parse_url(const std::string& text) {
         throw std::invalid_argument("not a URL: " + text);
     }
     return *parsed;
-}
-
-double metric_value(const std::string& exposition, const std::string& series) {
-    const auto prefix = series + ' ';
-    std::size_t at = 0;
-    while (at < exposition.size()) {
-        const auto end = std::min(exposition.find('\n', at), exposition.size());
-        const std::string_view line(exposition.data() + at, end - at);
-        if (line.starts_with(prefix)) {
-            return std::stod(std::string(line.substr(prefix.size())));
-        }
-        at = end + 1;
-    }
-    return -1;
 }
 
 void keep_sending_for(std::chrono::milliseconds duration, const std::function<void()>& request,

@@ -1,19 +1,15 @@
-// Helpers for the forwarding, token and upstream fault integration tests: bounded polling, the
-// contract's error shape, concurrent clients, and fake upstreams built with the credentials and
-// TLS identities a test chooses (gateway_with_fakes always uses the demo's).
+// Helpers for the forwarding, token and upstream fault integration tests: concurrent clients,
+// and fake upstreams built with the credentials and TLS identities a test chooses
+// (gateway_with_fakes always uses the demo's).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "kore_gateway/config/config.hpp"
 #include "kore_gateway/mock/fake_upstreams.hpp"
@@ -23,14 +19,6 @@
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
-
-nlohmann::json body_json(const test_response& res);
-
-// res is an error of the gateway itself: that status, JSON in KORE's shape
-// ({"id":null,"error_id":<32 hex>,"error":..,"message":..,"link":null,"errors":[]}) with that
-// error word.
-::testing::AssertionResult is_gateway_error(const test_response& res, unsigned status,
-                                            std::string_view error);
 
 // The bearer token of an upstream request, empty without one.
 std::string bearer_of(const recorded_request& req);
@@ -45,10 +33,6 @@ fetch_concurrently(std::uint16_t port, std::size_t count, const std::string& tar
                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 url must_parse_url(const std::string& text);
-
-// The value of one series (name and labels exactly as exposed) in a /metrics answer; -1 when
-// absent.
-double metric_value(const std::string& exposition, const std::string& series);
 
 // Calls request every interval (a client's steady traffic) until duration has passed.
 void keep_sending_for(std::chrono::milliseconds duration, const std::function<void()>& request,

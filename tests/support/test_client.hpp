@@ -1,10 +1,15 @@
 // A small synchronous HTTP client for tests: one keep-alive connection to the gateway under test,
-// with every read bounded by a deadline so a broken server fails the test instead of hanging it.
+// with every read bounded by a deadline so a broken server fails the test instead of hanging it;
+// and what tests read from its answers (the JSON body, the gateway's error shape).
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "kore_gateway/net.hpp"
 
@@ -20,6 +25,15 @@ public:
     test_response request(http::verb method, const std::string& target,
                           const std::map<std::string, std::string>& headers = {},
                           const std::string& body = {});
+
+    // The body as JSON; discarded when it is not JSON.
+    nlohmann::json body_json(const test_response& res);
+
+    // res is an error of the gateway itself: that status, JSON in KORE's shape
+    // ({"id":null,"error_id":<32 hex>,"error":..,"message":..,"link":null,"errors":[]}) with that
+    // error word.
+    ::testing::AssertionResult is_gateway_error(const test_response& res, unsigned status,
+                                                std::string_view error);
     test_response get(const std::string& target,
                       const std::map<std::string, std::string>& headers = {}) {
         return request(http::verb::get, target, headers);
@@ -44,5 +58,14 @@ private:
 test_response fetch(std::uint16_t port, http::verb method, const std::string& target,
                     const std::map<std::string, std::string>& headers = {},
                     const std::string& body = {});
+
+// The body as JSON; discarded when it is not JSON.
+nlohmann::json body_json(const test_response& res);
+
+// res is an error of the gateway itself: that status, JSON in KORE's shape
+// ({"id":null,"error_id":<32 hex>,"error":..,"message":..,"link":null,"errors":[]}) with that
+// error word.
+::testing::AssertionResult is_gateway_error(const test_response& res, unsigned status,
+                                            std::string_view error);
 
 } // namespace kore_gateway::testing

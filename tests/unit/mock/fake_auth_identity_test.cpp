@@ -56,7 +56,7 @@ protected:
                      make_request(http::verb::post, std::string(fake_auth::demo_token_path)));
     }
 
-    std::string demo_token() { return parse(post_demo_token()).value("access_token", ""); }
+    std::string demo_token() { return body_json(post_demo_token()).value("access_token", ""); }
 
     jwt_check verify(const std::string& token, const jwk_set& keys) {
         return verify_jwt(token, keys, {auth_.issuer(), std::string(demo_audience)},
@@ -95,7 +95,7 @@ TEST_F(fake_auth_identity_test, a_demo_token_verifies_against_the_jwks_with_the_
     ASSERT_EQ(res.result_int(), 200u) << res.body();
     EXPECT_EQ(res[http::field::cache_control], "no-store");
     EXPECT_EQ(res[http::field::access_control_allow_origin], "*");
-    const auto body = parse(res);
+    const auto body = body_json(res);
     expect_fields(body, {"access_token", "token_type", "expires_in"});
     EXPECT_EQ(body["token_type"], "Bearer");
     EXPECT_EQ(body["expires_in"], 3600);

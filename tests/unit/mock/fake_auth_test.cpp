@@ -30,7 +30,7 @@ TEST_F(fake_auth_test, issues_tokens_for_the_right_credentials) {
     auto res = post_form(auth_.base_url(), token_request());
     ASSERT_EQ(res.result_int(), 200u);
     EXPECT_EQ(res[http::field::content_type], "application/json");
-    auto body = parse(res);
+    auto body = body_json(res);
     expect_fields(body, {"access_token", "expires_in", "token_type", "scope"});
     EXPECT_EQ(body["expires_in"], 3600);
     EXPECT_EQ(body["token_type"], "Bearer");
@@ -40,7 +40,7 @@ TEST_F(fake_auth_test, issues_tokens_for_the_right_credentials) {
     EXPECT_TRUE(auth_.is_valid(token));
     EXPECT_FALSE(auth_.is_valid("made-up"));
 
-    auto second = parse(post_form(auth_.base_url(), token_request()));
+    auto second = body_json(post_form(auth_.base_url(), token_request()));
     EXPECT_NE(second["access_token"], token);
     EXPECT_TRUE(auth_.is_valid(token));
     EXPECT_EQ(auth_.token_requests(), 2u);
@@ -58,7 +58,7 @@ TEST_F(fake_auth_test, rejects_wrong_credentials) {
                       std::string("grant_type=client_credentials&scope=pss-api")}) {
         auto res = post_form(auth_.base_url(), body);
         EXPECT_EQ(res.result_int(), 400u) << body;
-        EXPECT_EQ(parse(res), json({{"error", "invalid_client"}})) << body;
+        EXPECT_EQ(body_json(res), json({{"error", "invalid_client"}})) << body;
     }
 }
 
@@ -66,7 +66,7 @@ TEST_F(fake_auth_test, rejects_malformed_token_requests) {
     auto error_of = [this](std::string body, std::string type = form_type) {
         auto res = post_form(auth_.base_url(), std::move(body), std::move(type));
         EXPECT_EQ(res.result_int(), 400u);
-        return parse(res).value("error", "");
+        return body_json(res).value("error", "");
     };
     EXPECT_EQ(error_of("grant_type=password&scope=pss-api&client_id=client-1&client_secret=s"),
               "unsupported_grant_type");
@@ -80,7 +80,7 @@ TEST_F(fake_auth_test, a_request_without_scope_gets_the_configured_scope) {
     auto res = post_form(auth_.base_url(),
                          "grant_type=client_credentials&client_id=client-1&client_secret=secret-1");
     ASSERT_EQ(res.result_int(), 200u);
-    EXPECT_EQ(parse(res)["scope"], "pss-api");
+    EXPECT_EQ(body_json(res)["scope"], "pss-api");
 }
 
 TEST(fake_auth, percent_decodes_the_form) {
@@ -122,7 +122,7 @@ protected:
 TEST_F(fake_auth_basic_test, issues_a_token_for_the_encoded_pair_and_records_the_header) {
     auto res = post_token(form, right);
     ASSERT_EQ(res.result_int(), 200u) << res.body();
-    EXPECT_TRUE(auth_.is_valid(parse(res)["access_token"].get<std::string>()));
+    EXPECT_TRUE(auth_.is_valid(body_json(res)["access_token"].get<std::string>()));
     EXPECT_EQ(auth_.last_authorization(), right);
     EXPECT_EQ(auth_.last_form(), (std::map<std::string, std::string>{
                                      {"grant_type", "client_credentials"}, {"scope", "pss-api"}}));
@@ -158,7 +158,7 @@ TEST_F(fake_auth_basic_test, refuses_what_is_not_the_right_basic_pair) {
     for (const auto& c : cases) {
         const auto res = post_token(c.body, c.authorization);
         EXPECT_EQ(res.result_int(), c.status) << c.name;
-        EXPECT_EQ(parse(res), json({{"error", c.error}})) << c.name;
+        EXPECT_EQ(body_json(res), json({{"error", c.error}})) << c.name;
         EXPECT_EQ(res.count(http::field::www_authenticate), c.status == 401 ? 1u : 0u) << c.name;
         EXPECT_EQ(auth_.last_authorization(), c.authorization) << c.name;
     }
@@ -172,7 +172,7 @@ TEST(fake_auth, checks_the_audience_when_told_to) {
     for (const std::string wrong : {"", "&audience=https%3A%2F%2Fother.test%2F"}) {
         const auto res = post_form(auth.base_url(), request + wrong);
         EXPECT_EQ(res.result_int(), 400u) << wrong;
-        EXPECT_EQ(parse(res), json({{"error", "invalid_request"}})) << wrong;
+        EXPECT_EQ(body_json(res), json({{"error", "invalid_request"}})) << wrong;
     }
     const auto res =
         post_form(auth.base_url(), request + "&audience=https%3A%2F%2Fbilling.test%2F");
@@ -193,7 +193,7 @@ TEST_F(fake_auth_test, sends_expires_in_as_set) {
     for (std::int64_t seconds :
          {std::int64_t{60}, std::int64_t{-5}, std::numeric_limits<std::int64_t>::max()}) {
         auth_.set_expires_in(seconds);
-        auto body = parse(post_form(auth_.base_url(), token_request()));
+        auto body = body_json(post_form(auth_.base_url(), token_request()));
         EXPECT_EQ(body["expires_in"].get<std::int64_t>(), seconds);
     }
 }
@@ -202,18 +202,18 @@ TEST_F(fake_auth_test, failure_modes) {
     auth_.set_failure(fake_auth::failure::server_error);
     auto res = post_form(auth_.base_url(), token_request());
     EXPECT_EQ(res.result_int(), 500u);
-    EXPECT_EQ(parse(res), json({{"error", "server_error"}}));
+    EXPECT_EQ(body_json(res), json({{"error", "server_error"}}));
 
     auth_.set_failure(fake_auth::failure::malformed_json);
     res = post_form(auth_.base_url(), token_request());
     EXPECT_EQ(res.result_int(), 200u);
-    EXPECT_TRUE(parse(res).is_discarded());
+    EXPECT_TRUE(body_json(res).is_discarded());
 
     auth_.set_failure(fake_auth::failure::missing_access_token);
     res = post_form(auth_.base_url(), token_request());
     EXPECT_EQ(res.result_int(), 200u);
-    EXPECT_FALSE(parse(res).contains("access_token"));
-    EXPECT_EQ(parse(res)["expires_in"], 3600);
+    EXPECT_FALSE(body_json(res).contains("access_token"));
+    EXPECT_EQ(body_json(res)["expires_in"], 3600);
 
     auth_.set_failure(fake_auth::failure::html_error_page);
     res = post_form(auth_.base_url(), token_request());
@@ -234,12 +234,12 @@ TEST_F(fake_auth_test, delays_its_answers_as_set) {
 }
 
 TEST_F(fake_auth_test, revoke_all_invalidates_every_token) {
-    auto token = parse(post_form(auth_.base_url(), token_request()))["access_token"];
+    auto token = body_json(post_form(auth_.base_url(), token_request()))["access_token"];
     ASSERT_TRUE(token.is_string());
     ASSERT_TRUE(auth_.is_valid(token.get<std::string>()));
     auth_.revoke_all();
     EXPECT_FALSE(auth_.is_valid(token.get<std::string>()));
-    auto fresh = parse(post_form(auth_.base_url(), token_request()))["access_token"];
+    auto fresh = body_json(post_form(auth_.base_url(), token_request()))["access_token"];
     EXPECT_TRUE(auth_.is_valid(fresh.get<std::string>()));
 }
 

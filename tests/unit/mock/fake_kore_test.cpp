@@ -43,7 +43,7 @@ protected:
     }
     void expect_kore_error(const test_response& res, unsigned status, const char* error) {
         EXPECT_EQ(res.result_int(), status);
-        auto body = parse(res);
+        auto body = body_json(res);
         expect_fields(body, {"id", "error_id", "error", "message", "link", "errors"});
         EXPECT_EQ(body["error"], error);
         EXPECT_TRUE(body["error_id"].is_string());
@@ -78,7 +78,7 @@ TEST_F(fake_kore_test, answers_the_documented_sample) {
     ASSERT_EQ(res.result_int(), 200u);
     EXPECT_EQ(res[http::field::content_type], "application/json");
     EXPECT_EQ(res[http::field::access_control_allow_origin], "*");
-    auto body = parse(res);
+    auto body = body_json(res);
     ASSERT_TRUE(body.is_array());
     ASSERT_EQ(body.size(), 1u);
     const auto& deal = body[0];
@@ -100,7 +100,7 @@ TEST_F(fake_kore_test, answers_every_known_opportunity) {
     for (const auto& id : ids) {
         auto res = get_deal(id, good_headers());
         ASSERT_EQ(res.result_int(), 200u) << id;
-        auto body = parse(res);
+        auto body = body_json(res);
         ASSERT_EQ(body.size(), 1u);
         expect_deal_fields(body[0]);
     }
@@ -109,10 +109,10 @@ TEST_F(fake_kore_test, answers_every_known_opportunity) {
 TEST_F(fake_kore_test, unknown_opportunity_is_a_kore_404) {
     auto res = get_deal("00000000-0000-0000-0000-000000000000", good_headers());
     expect_kore_error(res, 404, "not_found");
-    EXPECT_EQ(parse(res)["id"], "00000000-0000-0000-0000-000000000000");
+    EXPECT_EQ(body_json(res)["id"], "00000000-0000-0000-0000-000000000000");
     // Each error has its own reference.
     auto again = get_deal("00000000-0000-0000-0000-000000000000", good_headers());
-    EXPECT_NE(parse(res)["error_id"], parse(again)["error_id"]);
+    EXPECT_NE(body_json(res)["error_id"], body_json(again)["error_id"]);
 }
 
 TEST_F(fake_kore_test, enforces_the_api_key) {
@@ -150,15 +150,15 @@ TEST_F(fake_kore_test, finds_a_deal_by_its_premium_deal_id) {
     auto res = get_deal_by_id(sample_premium_deal_id);
     ASSERT_EQ(res.result_int(), 200u) << res.body();
     EXPECT_EQ(res[http::field::access_control_allow_origin], "*");
-    const auto deal = parse(res);
+    const auto deal = body_json(res);
     expect_deal_fields(deal);
     EXPECT_EQ(deal["premium_deal_id"], sample_premium_deal_id);
-    EXPECT_EQ(deal, parse(get_deal(sample_deal_opportunity_id, good_headers()))[0]);
+    EXPECT_EQ(deal, body_json(get_deal(sample_deal_opportunity_id, good_headers()))[0]);
 
     // The id is a deal's, not an opportunity's.
     const auto by_opportunity = get_deal_by_id(sample_deal_opportunity_id);
     expect_kore_error(by_opportunity, 404, "not_found");
-    EXPECT_EQ(parse(by_opportunity)["id"], sample_deal_opportunity_id);
+    EXPECT_EQ(body_json(by_opportunity)["id"], sample_deal_opportunity_id);
 }
 
 TEST_F(fake_kore_test, by_id_and_update_need_the_api_key_and_the_token) {
@@ -174,7 +174,7 @@ TEST_F(fake_kore_test, by_id_and_update_need_the_api_key_and_the_token) {
     expect_kore_error(
         put_deal(sample_opportunity_id, body, {{"Authorization", "Bearer " + token_}}), 401,
         "unauthorized");
-    EXPECT_EQ(parse(get_deal(sample_opportunity_id, good_headers()))[0]["total_seats"], 8);
+    EXPECT_EQ(body_json(get_deal(sample_opportunity_id, good_headers()))[0]["total_seats"], 8);
 }
 
 TEST_F(fake_kore_test, an_update_answers_the_new_summary_and_later_gets_show_it) {
@@ -183,7 +183,7 @@ TEST_F(fake_kore_test, an_update_answers_the_new_summary_and_later_gets_show_it)
                             "premium_deal_contracted_on": null})",
                         good_headers());
     ASSERT_EQ(res.result_int(), 200u) << res.body();
-    const auto updated = parse(res);
+    const auto updated = body_json(res);
     expect_deal_fields(updated);
     EXPECT_EQ(updated["total_seats"], 20);
     EXPECT_EQ(updated["account_name"], "Capital City Freight AG");
@@ -191,30 +191,30 @@ TEST_F(fake_kore_test, an_update_answers_the_new_summary_and_later_gets_show_it)
     EXPECT_EQ(updated["premium_deal_id"], sample_premium_deal_id);
     EXPECT_EQ(updated["section_name"], "Club Suite 210"); // fields not sent stay as they were
 
-    EXPECT_EQ(parse(get_deal(sample_deal_opportunity_id, good_headers()))[0], updated);
-    EXPECT_EQ(parse(get_deal_by_id(sample_premium_deal_id)), updated);
+    EXPECT_EQ(body_json(get_deal(sample_deal_opportunity_id, good_headers()))[0], updated);
+    EXPECT_EQ(body_json(get_deal_by_id(sample_premium_deal_id)), updated);
     // Each fake starts from the documented data.
     fake_kore other{"kore-key", auth_};
     const auto fresh = fetch(other.base_url(), make_request(http::verb::get,
                                                             "/aggregates/premium-deal-summaries/" +
                                                                 std::string(sample_premium_deal_id),
                                                             {}, good_headers()));
-    EXPECT_EQ(parse(fresh)["total_seats"], 12);
+    EXPECT_EQ(body_json(fresh)["total_seats"], 12);
 }
 
 TEST_F(fake_kore_test, an_update_of_an_unknown_opportunity_is_a_404) {
     const auto res =
         put_deal("00000000-0000-0000-0000-000000000000", R"({"total_seats": 2})", good_headers());
     expect_kore_error(res, 404, "not_found");
-    EXPECT_EQ(parse(res)["id"], "00000000-0000-0000-0000-000000000000");
+    EXPECT_EQ(body_json(res)["id"], "00000000-0000-0000-0000-000000000000");
 }
 
 TEST_F(fake_kore_test, refuses_a_bad_update_and_changes_nothing) {
-    const auto before = parse(get_deal(sample_opportunity_id, good_headers()));
+    const auto before = body_json(get_deal(sample_opportunity_id, good_headers()));
     for (const auto* body : {"{\"total_seats\": ", "[1, 2]", "\"seats\""}) {
         const auto res = put_deal(sample_opportunity_id, body, good_headers());
         expect_kore_error(res, 400, "bad_request");
-        EXPECT_TRUE(parse(res)["errors"].empty()) << body;
+        EXPECT_TRUE(body_json(res)["errors"].empty()) << body;
     }
     const struct {
         const char* body;
@@ -231,7 +231,7 @@ TEST_F(fake_kore_test, refuses_a_bad_update_and_changes_nothing) {
     for (const auto& bad : bad_fields) {
         const auto res = put_deal(sample_opportunity_id, bad.body, good_headers());
         expect_kore_error(res, 400, "bad_request");
-        const auto errors = parse(res)["errors"];
+        const auto errors = body_json(res)["errors"];
         ASSERT_EQ(errors.size(), 1u) << bad.body;
         EXPECT_EQ(errors[0]["field"], bad.field);
         EXPECT_TRUE(errors[0]["message"].is_string());
@@ -240,7 +240,7 @@ TEST_F(fake_kore_test, refuses_a_bad_update_and_changes_nothing) {
     const auto mixed =
         put_deal(sample_opportunity_id, R"({"total_seats": 9, "seats": 3})", good_headers());
     expect_kore_error(mixed, 400, "bad_request");
-    EXPECT_EQ(parse(get_deal(sample_opportunity_id, good_headers())), before);
+    EXPECT_EQ(body_json(get_deal(sample_opportunity_id, good_headers())), before);
 }
 
 TEST_F(fake_kore_test, each_endpoint_allows_only_its_method) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kore_gateway/mock/fake_upstreams.hpp"
+#include "support/test_client.hpp"
 #include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway::testing {
@@ -28,11 +29,6 @@ inline test_response post_form(const std::string& base_url, std::string body,
                                         std::move(headers)));
 }
 
-// The body as JSON; discarded when it is not JSON.
-inline nlohmann::json parse(const test_response& res) {
-    return nlohmann::json::parse(res.body(), nullptr, false);
-}
-
 // object has exactly these members.
 inline void expect_fields(const nlohmann::json& object, std::initializer_list<const char*> names) {
     ASSERT_TRUE(object.is_object()) << object.dump();
@@ -45,7 +41,7 @@ inline void expect_fields(const nlohmann::json& object, std::initializer_list<co
 // The access_token auth issues for a form (and Authorization header); empty when refused.
 inline std::string obtain_token(fake_auth& auth, const std::string& form,
                                 std::string authorization = {}) {
-    auto body = parse(post_form(auth.base_url(), form, form_type, std::move(authorization)));
+    auto body = body_json(post_form(auth.base_url(), form, form_type, std::move(authorization)));
     return body.value("access_token", "");
 }
 

@@ -44,7 +44,7 @@ TEST_F(fake_catalog_test, products_have_every_documented_field) {
     auto res = catalog_get(catalog_, "/api/v1/products");
     ASSERT_EQ(res.result_int(), 200u);
     EXPECT_EQ(res[http::field::content_type], "application/json");
-    auto categories = parse(res);
+    auto categories = body_json(res);
     ASSERT_TRUE(categories.is_array());
     ASSERT_GE(categories.size(), 2u);
     bool sample_seen = false;
@@ -65,13 +65,13 @@ TEST_F(fake_catalog_test, products_have_every_documented_field) {
 }
 
 TEST_F(fake_catalog_test, offers_have_every_documented_field_for_every_product) {
-    auto categories = parse(catalog_get(catalog_, "/api/v1/products"));
+    auto categories = body_json(catalog_get(catalog_, "/api/v1/products"));
     bool options_seen = false;
     for (const auto& category : categories) {
         for (const auto& product : category["products"]) {
             auto res = catalog_get(catalog_, offers_path(product["productId"].get<std::string>()));
             ASSERT_EQ(res.result_int(), 200u);
-            auto offers = parse(res);
+            auto offers = body_json(res);
             ASSERT_TRUE(offers.is_array());
             ASSERT_FALSE(offers.empty());
             for (const auto& offer : offers) {
@@ -111,7 +111,7 @@ TEST_F(fake_catalog_test, offers_need_a_customer_and_a_known_product) {
     auto without =
         catalog_get(catalog_, "/api/v1/products/" + std::string(sample_product_id) + "/offers");
     EXPECT_EQ(without.result_int(), 400u);
-    EXPECT_TRUE(parse(without).contains("detail"));
+    EXPECT_TRUE(body_json(without).contains("detail"));
     EXPECT_EQ(
         catalog_get(catalog_, offers_path("00000000-0000-4000-8000-000000000000")).result_int(),
         404u);
@@ -124,7 +124,7 @@ TEST_F(fake_catalog_test, prices_a_configuration) {
                    {{"elementKey", "mailbox_storage"}, {"elementValue", "100gb-archive"}}}}};
     auto res = price(catalog_, sample_product_id, sample_offer_id, body);
     ASSERT_EQ(res.result_int(), 200u) << res.body();
-    auto answer = parse(res);
+    auto answer = body_json(res);
     expect_fields(answer, {"customerUnitPrice", "customerTotalPrice", "currencyCode", "hasUsage",
                            "billingFrequency", "partnerDiscount", "partnerTotalPrice"});
     EXPECT_DOUBLE_EQ(answer["customerUnitPrice"].get<double>(), 14.30);
@@ -138,7 +138,7 @@ TEST_F(fake_catalog_test, prices_a_configuration) {
     // A number value, no customer, a yearly cycle.
     body["formData"] = {{{"elementKey", "users"}, {"elementValue", 2}},
                         {{"elementKey", "billingCycle"}, {"elementValue", "yearly"}}};
-    answer = parse(price(catalog_, sample_product_id, sample_offer_id, body, ""));
+    answer = body_json(price(catalog_, sample_product_id, sample_offer_id, body, ""));
     EXPECT_DOUBLE_EQ(answer["customerTotalPrice"].get<double>(), 10.5 * 2 * 12);
     EXPECT_EQ(answer["billingFrequency"], "yearly");
 }
