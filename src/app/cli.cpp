@@ -58,6 +58,8 @@ A local caching REST gateway for the KORE Premium Deal API and the Catalog API.
   --help           print this help and exit
 
 SIGTERM or SIGINT stops accepting, lets requests in flight finish (bounded), and exits 0.
+SIGHUP (or POST /admin/reload) reads the configuration and the *_FILE secrets again and applies
+them without dropping connections; an invalid configuration changes nothing.
 )";
 }
 

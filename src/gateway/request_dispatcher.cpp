@@ -6,24 +6,35 @@
 #include "kore_gateway/gateway/dispatcher_exchange.hpp"
 #include "kore_gateway/gateway/openapi.hpp"
 #include "kore_gateway/log/logging.hpp"
+#include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
 namespace {
 
 constexpr std::string_view request_id_header = "X-Request-Id";
 
-// The W3C rules treat a repeated traceparent as invalid, and tracestate lines as one list.
-template <class Fields> trace_headers trace_of(const Fields& fields) {
-    auto [first, end] = fields.equal_range("traceparent");
+// The W3C rules treat a repeated traceparent as invalid, and tracestate lines as one list. One
+// walk over the fields, as neither name is one Beast knows (a lookup by name would compare
+// strings down the whole tree for the many requests that carry neither). fresh_id: the id of a
+// trace the gateway starts.
+template <class Fields> request_trace trace_of(const Fields& fields, std::string fresh_id) {
     std::string_view traceparent;
-    if (first != end && std::next(first) == end) {
-        traceparent = first->value();
-    }
+    std::size_t traceparents = 0;
     std::string tracestate;
-    for (auto [it, last] = fields.equal_range("tracestate"); it != last; ++it) {
-        tracestate += (tracestate.empty() ? "" : ",") + std::string(it->value());
+    for (const auto& field : fields) {
+        if (field.name() != http::field::unknown) {
+            continue;
+        }
+        const auto name = field.name_string();
+        if (iequals_ascii(name, "traceparent")) {
+            traceparent = field.value();
+            ++traceparents;
+        } else if (iequals_ascii(name, "tracestate")) {
+            tracestate += (tracestate.empty() ? "" : ",") + std::string(field.value());
+        }
     }
-    return continue_trace(traceparent, tracestate);
+    return continue_trace(traceparents == 1 ? traceparent : std::string_view(), tracestate,
+                          std::move(fresh_id));
 }
 
 bool any_route_requires_auth(const gateway_config& config, const route_table& routes) {
@@ -59,15 +70,18 @@ void request_dispatcher::handle(request req, const request_context& ctx, respond
     auto ex = std::make_shared<exchange>();
     ex->pin = std::move(pin);
     const auto client_request_id = req[request_id_header];
+    // A random id of the gateway's serves as the request id and, when the client sends no trace
+    // to continue, as the id of the trace it starts: one random draw on the hit path, not two.
+    auto fresh_id = random_id();
     ex->request_id =
-        is_valid_request_id(client_request_id) ? std::string(client_request_id) : random_id();
+        is_valid_request_id(client_request_id) ? std::string(client_request_id) : fresh_id;
     ex->req = std::move(req);
     ex->origin = ex->req[http::field::origin];
     ex->method = ex->req.method_string();
     ex->head = ex->req.method() == http::verb::head;
     std::tie(ex->path, ex->query) = split_target(ex->req.target());
     ex->client_ip = ctx.client_ip;
-    ex->trace = trace_of(ex->req);
+    ex->trace = trace_of(ex->req, std::move(fresh_id));
     ex->start = ctx.start;
     ex->done = std::move(done);
 
@@ -142,7 +156,12 @@ void request_dispatcher::dispatch(const exchange_ptr& ex) {
         return reply(std::move(*refused));
     }
     const auto& row = *lookup.row;
-    authenticate(ex, {auth_mode_of(row), row.name, &row.required_scopes},
+    const auto mode = auth_mode_of(row);
+    if (!mode.required() && !ex->ip_limit_deferred) {
+        // Nothing to wait for: no callbacks to allocate on the hit path.
+        return forward(ex, std::move(lookup));
+    }
+    authenticate(ex, {mode, row.name, &row.required_scopes},
                  [this, lookup = std::move(lookup)](const exchange_ptr& authenticated) mutable {
                      forward(authenticated, std::move(lookup));
                  });
@@ -176,7 +195,7 @@ void request_dispatcher::authenticate(const exchange_ptr& ex, const auth_demand&
     hooks_.authenticator->authenticate(demand, ex->req[http::field::authorization], admit);
 }
 
-void request_dispatcher::forward(const exchange_ptr& ex, route_lookup lookup) {
+void request_dispatcher::forward(const exchange_ptr& ex, route_lookup&& lookup) {
     if (auto refused = request_refusal(lookup, ex->req[http::field::content_type])) {
         return ex->done(finish(*ex, std::move(*refused)));
     }
@@ -188,8 +207,7 @@ void request_dispatcher::forward(const exchange_ptr& ex, route_lookup lookup) {
         return ex->done(finish(*ex, std::move(*refused)));
     }
     call.request_id = ex->request_id;
-    call.traceparent = std::move(ex->trace.traceparent);
-    call.tracestate = std::move(ex->trace.tracestate);
+    call.trace = &ex->trace;
     upstream_.handle(std::move(call), [this, ex](route_outcome outcome) {
         ex->done(finish(*ex, std::move(outcome)));
     });
@@ -233,7 +251,7 @@ request_dispatcher::exchange request_dispatcher::exchange_of(const http::request
         ex.method = header->method_string();
         ex.head = header->method() == http::verb::head;
         ex.path = split_target(header->target()).first;
-        ex.trace = trace_of(*header);
+        ex.trace = trace_of(*header, {});
     } else {
         ex.request_id = random_id();
         ex.origin = ctx.unparsed_origin;

@@ -108,8 +108,11 @@ void route_forwarding::handle(upstream_call&& call, outcome_fn done) {
         forward_request outgoing;
         outgoing.method = row.upstream_method;
         outgoing.request_id = std::move(call.request_id);
-        outgoing.traceparent = std::move(call.traceparent);
-        outgoing.tracestate = std::move(call.tracestate);
+        // The gateway's own span, made only for a request that goes upstream.
+        if (call.trace != nullptr) {
+            outgoing.traceparent = upstream_traceparent(*call.trace);
+            outgoing.tracestate = call.trace->tracestate;
+        }
         outgoing.timeout =
             row.timeout.value_or(target->config.timeout.value_or(config_.upstream_timeout));
         outgoing.target = query.empty() ? std::move(target_path) : target_path + '?' + query;

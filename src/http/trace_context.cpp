@@ -82,14 +82,19 @@ std::string new_span_id() {
     return random_nonzero_hex(16);
 }
 
-trace_headers continue_trace(std::string_view traceparent, std::string_view tracestate) {
+request_trace continue_trace(std::string_view traceparent, std::string_view tracestate,
+                             std::string fresh_id) {
     if (auto incoming = parse_traceparent(traceparent)) {
-        auto header = format_traceparent(incoming->trace_id, new_span_id(), incoming->flags);
-        return {std::move(header), std::string(trim_ows(tracestate)),
-                std::move(incoming->trace_id)};
+        return {std::move(incoming->trace_id), incoming->flags, std::string(trim_ows(tracestate))};
     }
-    auto trace_id = new_trace_id();
-    return {format_traceparent(trace_id, new_span_id(), 0), {}, std::move(trace_id)};
+    if (fresh_id.size() == 32 && is_id(fresh_id)) {
+        return {std::move(fresh_id), 0, {}};
+    }
+    return {new_trace_id(), 0, {}};
+}
+
+std::string upstream_traceparent(const request_trace& trace) {
+    return format_traceparent(trace.trace_id, new_span_id(), trace.flags);
 }
 
 } // namespace kore_gateway

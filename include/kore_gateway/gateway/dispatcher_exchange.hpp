@@ -28,7 +28,7 @@ struct request_dispatcher::exchange {
     // client with a rate limit of its own (CONTRACT.md section 17).
     bool ip_limit_deferred = false;
     std::string client_ip;
-    trace_headers trace; // what goes upstream, and the trace id for the access log
+    request_trace trace;                   // continued or started; its id is in the access log
     std::optional<client_identity> client; // once client authentication named one
     std::chrono::steady_clock::time_point start;
     respond_fn done;

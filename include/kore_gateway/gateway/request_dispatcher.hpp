@@ -68,7 +68,7 @@ private:
     // Client authentication of demand, then next(ex) or the refusal (section 17's order).
     void authenticate(const exchange_ptr& ex, const auth_demand& demand,
                       std::function<void(const exchange_ptr&)> next);
-    void forward(const exchange_ptr& ex, route_lookup lookup);
+    void forward(const exchange_ptr& ex, route_lookup&& lookup);
 
     // The gateway's own endpoints (request_dispatcher_local.cpp). nullopt when the answer comes
     // later, through ex.done.

@@ -9,6 +9,7 @@
 #include "kore_gateway/config/route_table.hpp"
 #include "kore_gateway/gateway/route_matcher.hpp"
 #include "kore_gateway/gateway/route_outcome.hpp"
+#include "kore_gateway/http/trace_context.hpp"
 
 namespace kore_gateway {
 
@@ -22,8 +23,9 @@ struct upstream_call {
     std::string content_type;                                 // of body
     std::vector<std::pair<std::string, std::string>> headers; // the row's forward_headers sent
     std::string request_id;                                   // forwarded as X-Request-Id
-    std::string traceparent;   // the gateway's span of the client's trace (or of a new one)
-    std::string tracestate;    // the client's, passed on unchanged; empty: none
+    // The client's trace, or one the gateway started (section 15); owned by the dispatcher's
+    // exchange, which lives until the call's outcome has been handed back. Null: none.
+    const request_trace* trace = nullptr;
     std::string if_none_match; // the client's conditional header, for 304
 };
 

@@ -28,17 +28,24 @@ std::string format_traceparent(std::string_view trace_id, std::string_view span_
 std::string new_trace_id(); // 32 digits
 std::string new_span_id();  // 16 digits
 
-// The trace headers of one upstream request and the trace id for the access log.
-struct trace_headers {
-    std::string traceparent;
-    std::string tracestate; // empty: send no tracestate
-    std::string trace_id;
+// The trace one request belongs to: the client's, continued, or one the gateway started.
+struct request_trace {
+    std::string trace_id;   // 32 lower-case hex digits: also the access log's trace_id
+    std::uint8_t flags = 0; // the client's trace flags; 00 for a trace the gateway started
+    std::string tracestate; // passed on unchanged; empty: none is sent
 };
 
-// Continues a valid incoming trace with a new span of the gateway and the incoming tracestate
-// unchanged; otherwise starts a new trace (flags 00) and drops the tracestate, which belongs to
-// the trace it came with. Pass an empty traceparent when the request had none, or had several
-// (the W3C rules treat duplicates as invalid), and all tracestate fields joined with ','.
-trace_headers continue_trace(std::string_view traceparent, std::string_view tracestate);
+// Continues a valid incoming trace with the incoming tracestate unchanged; otherwise starts a new
+// trace (flags 00) and drops the tracestate, which belongs to the trace it came with. Pass an
+// empty traceparent when the request had none, or had several (the W3C rules treat duplicates
+// as invalid), and all tracestate fields joined with ','.
+// fresh_id: the id of a trace the gateway starts (32 lower-case hex digits, not all zero, e.g. a
+// random_id() drawn for another use); anything else, or empty: one is drawn.
+request_trace continue_trace(std::string_view traceparent, std::string_view tracestate,
+                             std::string fresh_id = {});
+
+// The traceparent of an upstream request made for trace: its trace id and flags with a new span
+// id of the gateway's. Made only when a request goes upstream, so a cache hit pays for no span.
+std::string upstream_traceparent(const request_trace& trace);
 
 } // namespace kore_gateway

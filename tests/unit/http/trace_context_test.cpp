@@ -137,9 +137,10 @@ TEST(trace_ids, new_ids_are_lower_case_hex_of_the_right_length_and_differ) {
 
 TEST(continue_trace, a_valid_traceparent_keeps_trace_id_and_flags_with_a_new_span) {
     const auto out = continue_trace(valid, "foo=1,bar=2");
-    const auto sent = parse_traceparent(out.traceparent);
-    ASSERT_TRUE(sent.has_value()) << out.traceparent;
-    EXPECT_EQ(out.traceparent.substr(0, 3), "00-");
+    const auto header = upstream_traceparent(out);
+    const auto sent = parse_traceparent(header);
+    ASSERT_TRUE(sent.has_value()) << header;
+    EXPECT_EQ(header.substr(0, 3), "00-");
     EXPECT_EQ(sent->trace_id, trace);
     EXPECT_NE(sent->parent_id, parent);
     EXPECT_EQ(sent->flags, 0x01);
@@ -148,15 +149,17 @@ TEST(continue_trace, a_valid_traceparent_keeps_trace_id_and_flags_with_a_new_spa
 }
 
 TEST(continue_trace, each_request_gets_its_own_span) {
-    EXPECT_NE(continue_trace(valid, "").traceparent, continue_trace(valid, "").traceparent);
+    const auto trace_of_request = continue_trace(valid, "");
+    EXPECT_NE(upstream_traceparent(trace_of_request), upstream_traceparent(trace_of_request));
 }
 
 TEST(continue_trace, a_future_version_is_continued_as_version_00) {
     const auto out = continue_trace(
         "cc-12345678901234567890123456789012-1234567890123456-03-what-the-future-will-be-like",
         "foo=1");
-    EXPECT_EQ(out.traceparent.substr(0, 36), "00-12345678901234567890123456789012-");
-    EXPECT_EQ(out.traceparent.substr(52), "-03");
+    const auto header = upstream_traceparent(out);
+    EXPECT_EQ(header.substr(0, 36), "00-12345678901234567890123456789012-");
+    EXPECT_EQ(header.substr(52), "-03");
     EXPECT_EQ(out.tracestate, "foo=1");
     EXPECT_EQ(out.trace_id, trace);
 }
@@ -166,13 +169,28 @@ TEST(continue_trace, an_invalid_or_missing_traceparent_starts_a_trace_and_drops_
                                  "00-00000000000000000000000000000000-1234567890123456-01",
                                  "00-12345678901234567890123456789012-1234567890123456-01-extra"}) {
         const auto out = continue_trace(incoming, "foo=1");
-        const auto sent = parse_traceparent(out.traceparent);
-        ASSERT_TRUE(sent.has_value()) << out.traceparent;
-        EXPECT_EQ(out.traceparent.substr(0, 3), "00-");
+        const auto header = upstream_traceparent(out);
+        const auto sent = parse_traceparent(header);
+        ASSERT_TRUE(sent.has_value()) << header;
+        EXPECT_EQ(header.substr(0, 3), "00-");
         EXPECT_NE(sent->trace_id, trace) << incoming;
         EXPECT_EQ(sent->flags, 0x00) << incoming;
         EXPECT_EQ(out.trace_id, sent->trace_id) << incoming;
         EXPECT_EQ(out.tracestate, "") << incoming;
+    }
+}
+
+TEST(continue_trace, a_started_trace_takes_the_fresh_id_given_when_it_is_a_valid_trace_id) {
+    const std::string fresh = "4bf92f3577b34da6a3ce929d0e0e4736";
+    EXPECT_EQ(continue_trace("", "", fresh).trace_id, fresh);
+    EXPECT_EQ(continue_trace(valid, "", fresh).trace_id, trace) << "a valid incoming trace lost";
+    for (const std::string& bad :
+         {std::string(32, '0'), std::string("4BF92F3577B34DA6A3CE929D0E0E4736"), std::string("abc"),
+          std::string()}) {
+        const auto started = continue_trace("", "", bad).trace_id;
+        EXPECT_NE(started, bad);
+        EXPECT_TRUE(parse_traceparent(format_traceparent(started, "00f067aa0ba902b7", 0)))
+            << started;
     }
 }
 
