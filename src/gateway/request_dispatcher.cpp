@@ -340,7 +340,7 @@ response request_dispatcher::finish(exchange& ex, route_outcome outcome) const {
                 .client_ip = ex.client_ip,
                 .trace_id = ex.trace.trace_id,
                 .client_id = client_id,
-                .cache = res[x_cache_header],
+                .cache = outcome.cache,
                 .upstream_ms = outcome.upstream_ms});
     metrics_.observe_request(ex.route, res.result_int(),
                              std::chrono::duration<double>(elapsed).count());

@@ -152,6 +152,7 @@ void route_forwarding::handle(upstream_call&& call, outcome_fn done) {
             }
             auto outcome = pass_through(*a.fetched, *target);
             outcome.res.set(x_cache_header, a.x_cache);
+            outcome.cache = a.x_cache;
             done(std::move(outcome));
         });
 }
@@ -195,7 +196,7 @@ route_outcome route_forwarding::from_entry(const cached_response& entry, std::st
         res.insert(http::field::content_type, entry.content_type);
         res.body() = entry.body;
     }
-    return {std::move(res), {}};
+    return {std::move(res), {}, {}, x_cache};
 }
 
 // An absolute URL under the upstream's base URL whose path a GET route of that upstream maps

@@ -46,7 +46,9 @@ upstream_registry::upstream upstream_registry::make_upstream(const upstream_conf
         pooled_parts_.insert(pools.client_for(token_url, client_options(config_, token_url)).get());
     }
     auto breaker = pools.breaker_for(config.name, config_.circuit_failures, config_.circuit_open);
-    pooled_parts_.insert(breaker.get());
+    if (breaker) {
+        pooled_parts_.insert(breaker.get());
+    }
     target.forward = std::make_unique<forwarder>(config, target.client, target.tokens, metrics_,
                                                  std::move(breaker));
     // Weak: the metrics outlive the io_context, and a client must not (its sockets and timers

@@ -87,10 +87,7 @@ request_trace continue_trace(std::string_view traceparent, std::string_view trac
     if (auto incoming = parse_traceparent(traceparent)) {
         return {std::move(incoming->trace_id), incoming->flags, std::string(trim_ows(tracestate))};
     }
-    if (fresh_id.size() == 32 && is_id(fresh_id)) {
-        return {std::move(fresh_id), 0, {}};
-    }
-    return {new_trace_id(), 0, {}};
+    return {fresh_id.empty() ? new_trace_id() : std::move(fresh_id), 0, {}};
 }
 
 std::string upstream_traceparent(const request_trace& trace) {

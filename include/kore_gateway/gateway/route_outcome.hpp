@@ -19,6 +19,7 @@ struct route_outcome {
     response res;
     std::string error_id;
     std::optional<double> upstream_ms{}; // the upstream exchange's time, when one was made
+    std::string_view cache{}; // the X-Cache value (a static string) on cached routes, for the log
 };
 
 using outcome_fn = std::function<void(route_outcome)>;

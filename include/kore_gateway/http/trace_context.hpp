@@ -39,8 +39,9 @@ struct request_trace {
 // trace (flags 00) and drops the tracestate, which belongs to the trace it came with. Pass an
 // empty traceparent when the request had none, or had several (the W3C rules treat duplicates
 // as invalid), and all tracestate fields joined with ','.
-// fresh_id: the id of a trace the gateway starts (32 lower-case hex digits, not all zero, e.g. a
-// random_id() drawn for another use); anything else, or empty: one is drawn.
+// fresh_id: the id of a trace the gateway starts, which must be a valid trace id (32 lower-case
+// hex digits, not all zero): a random_id() drawn for another use, so that a request costs one
+// random draw; empty: one is drawn.
 request_trace continue_trace(std::string_view traceparent, std::string_view tracestate,
                              std::string fresh_id = {});
 

@@ -180,18 +180,13 @@ TEST(continue_trace, an_invalid_or_missing_traceparent_starts_a_trace_and_drops_
     }
 }
 
-TEST(continue_trace, a_started_trace_takes_the_fresh_id_given_when_it_is_a_valid_trace_id) {
+TEST(continue_trace, a_started_trace_takes_the_fresh_id_given_and_a_continued_one_ignores_it) {
     const std::string fresh = "4bf92f3577b34da6a3ce929d0e0e4736";
     EXPECT_EQ(continue_trace("", "", fresh).trace_id, fresh);
+    EXPECT_EQ(continue_trace("00-zz", "", fresh).trace_id, fresh);
     EXPECT_EQ(continue_trace(valid, "", fresh).trace_id, trace) << "a valid incoming trace lost";
-    for (const std::string& bad :
-         {std::string(32, '0'), std::string("4BF92F3577B34DA6A3CE929D0E0E4736"), std::string("abc"),
-          std::string()}) {
-        const auto started = continue_trace("", "", bad).trace_id;
-        EXPECT_NE(started, bad);
-        EXPECT_TRUE(parse_traceparent(format_traceparent(started, "00f067aa0ba902b7", 0)))
-            << started;
-    }
+    const auto drawn = continue_trace("", "").trace_id;
+    EXPECT_TRUE(parse_traceparent(format_traceparent(drawn, "00f067aa0ba902b7", 0))) << drawn;
 }
 
 TEST(continue_trace, an_empty_or_blank_tracestate_is_not_sent) {
