@@ -177,11 +177,10 @@ void request_dispatcher::authenticate(const exchange_ptr& ex, const auth_demand&
     // After authentication: the per-IP limit a rate-limited key deferred, unless that key is
     // what authenticated the request (it then had its own limit applied).
     const auto admit = [this, ex, next = std::move(next)](const auth_result& result) {
+        ex->client = result.client;
         if (result.refusal != auth_refusal::none) {
-            ex->client = result.client;
             return ex->done(finish(*ex, refusal_outcome(result)));
         }
-        ex->client = result.client;
         ex->ip_limit_deferred =
             ex->ip_limit_deferred && ex->client && ex->client->metrics_label != "jwt";
         if (auto refused = ip_limit_refusal(*ex)) {
