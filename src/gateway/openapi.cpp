@@ -173,7 +173,7 @@ json document::route_operation(const route_row& row, const route_row& spelling, 
                                                   ", whose status, JSON body and Content-Type are "
                                                   "passed through.",
                         .tag = "routes",
-                        .security = security_.requirement(client_auth_of(row, inputs_.client_auth),
+                        .security = security_.requirement(row.client_auth_or(inputs_.client_auth),
                                                           row.required_scopes)};
     for (std::size_t i = 0; i < row.params.size(); ++i) {
         spec.parameters.push_back(

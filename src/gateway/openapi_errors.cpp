@@ -1,7 +1,5 @@
 #include "kore_gateway/gateway/openapi_errors.hpp"
 
-#include "kore_gateway/gateway/openapi_security.hpp"
-
 namespace kore_gateway::openapi_errors {
 
 using json = nlohmann::ordered_json;
@@ -17,7 +15,7 @@ std::vector<error_answer> common_errors(const openapi_inputs& inputs) {
 // In section 17's order of checks.
 std::vector<error_answer> route_errors(const route_row& row, const openapi_inputs& inputs) {
     auto list = common_errors(inputs);
-    const auto client_auth = client_auth_of(row, inputs.client_auth);
+    const auto client_auth = row.client_auth_or(inputs.client_auth);
     if (client_auth.required()) {
         list.insert(list.end(), {client_unauthorized, client_forbidden, client_rate_limited});
     }

@@ -169,7 +169,7 @@ void request_dispatcher::dispatch(const exchange_ptr& ex) {
 
 client_auth_mode request_dispatcher::auth_mode_of(const route_row& row) const {
     return hooks_.authenticator == nullptr ? client_auth_mode{}
-                                           : row.client_auth.value_or(config_.client_auth);
+                                           : row.client_auth_or(config_.client_auth);
 }
 
 void request_dispatcher::authenticate(const exchange_ptr& ex, const auth_demand& demand,

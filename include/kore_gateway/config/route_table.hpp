@@ -72,6 +72,10 @@ struct route_row {
                method == http::verb::patch || method == http::verb::delete_;
     }
     bool has_body() const { return is_write() && method != http::verb::delete_; }
+    // What a caller must present here: the route's own client_auth, else the gateway's default.
+    client_auth_mode client_auth_or(client_auth_mode gateway_default) const {
+        return client_auth.value_or(gateway_default);
+    }
 };
 
 // What a route table is built from besides the file's "routes" array.

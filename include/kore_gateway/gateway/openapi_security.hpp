@@ -8,14 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "kore_gateway/config/config.hpp"
-#include "kore_gateway/config/route_table.hpp"
 
 namespace kore_gateway {
-
-// What a caller must present on row: its own client_auth, else the gateway's default.
-inline client_auth_mode client_auth_of(const route_row& row, client_auth_mode default_mode) {
-    return row.client_auth.value_or(default_mode);
-}
 
 // Hands out security requirements and remembers which schemes they named, so that
 // components.securitySchemes defines exactly those.
