@@ -7,9 +7,9 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <spdlog/spdlog.h>
 
-#include "kore_gateway/auth/token_state.hpp"
 #include "kore_gateway/cache/cacheability.hpp"
 #include "kore_gateway/util/ascii.hpp"
+#include "kore_gateway/util/backoff.hpp"
 
 namespace kore_gateway {
 namespace {

@@ -1,21 +1,9 @@
 #include "kore_gateway/auth/token_state.hpp"
 
-#include <algorithm>
-
 namespace kore_gateway {
 
 bool is_usable(const token_snapshot& token, clock::time_point now) {
     return now < token.refresh_at;
-}
-
-clock::duration backoff_delay(const backoff_policy& policy, int failures, double jitter) {
-    auto base = policy.initial;
-    for (int i = 1; i < failures && base < policy.max; ++i) {
-        base *= 2;
-    }
-    base = std::min(base, policy.max);
-    const double shortening = 0.25 * std::clamp(jitter, 0.0, 1.0);
-    return std::chrono::duration_cast<clock::duration>(base * (1.0 - shortening));
 }
 
 token_decision token_state::on_request(clock::time_point now) {

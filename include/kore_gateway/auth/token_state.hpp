@@ -9,23 +9,13 @@
 #include <string>
 
 #include "kore_gateway/auth/token_source.hpp"
+#include "kore_gateway/util/backoff.hpp"
 #include "kore_gateway/util/clock.hpp"
 
 namespace kore_gateway {
 
 // A token may be handed out until its refresh_at; after that callers wait for a new one.
 bool is_usable(const token_snapshot& token, clock::time_point now);
-
-// How long to wait before retrying after failed token requests.
-struct backoff_policy {
-    clock::duration initial = std::chrono::milliseconds(500);
-    clock::duration max = std::chrono::seconds(30);
-};
-
-// The delay after the n-th consecutive failure (n >= 1): initial doubled n - 1 times, capped at
-// max, then shortened by up to a quarter according to jitter (in [0, 1]) so that gateways that
-// failed together do not retry together.
-clock::duration backoff_delay(const backoff_policy& policy, int failures, double jitter);
 
 // What an async_get should do right now.
 enum class token_action {
