@@ -4,10 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <boost/regex.hpp>
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -92,14 +93,14 @@ std::string child_process::output() const {
 
 std::optional<std::uint16_t>
 child_process::wait_for_listening_port(std::chrono::milliseconds bound) const {
-    static const std::regex listening(R"(listening on [0-9.]+:([0-9]+))");
+    static const boost::regex listening(R"(listening on [0-9.]+:([0-9]+))");
     std::optional<std::uint16_t> port;
     eventually(
         [&] {
-            std::smatch found;
+            boost::smatch found;
             const auto text = output();
-            if (std::regex_search(text, found, listening)) {
-                port = static_cast<std::uint16_t>(std::stoi(found[1]));
+            if (boost::regex_search(text, found, listening)) {
+                port = static_cast<std::uint16_t>(std::stoi(found[1].str()));
             }
             return port.has_value();
         },
