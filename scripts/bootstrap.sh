@@ -7,14 +7,15 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ca-certificates openssl curl
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libssl-dev libgtest-dev libgmock-dev
-  libhiredis-dev redis-server
+  libhiredis-dev
 )
 # Pinned npm packages, installed with the machine's Node.js and npm.
 npm_packages=()
 # Extra groups, asked for by the scripts that need them.
 for group in "$@"; do
   case "$group" in
-    ci) packages+=(prometheus docker-compose chromium chromium-driver python3 clang libclang-rt-14-dev) ;;
+    # redis-server: the Redis tests start their own on a free loopback port.
+    ci) packages+=(redis-server prometheus docker-compose chromium chromium-driver python3 clang libclang-rt-14-dev) ;;
     bench) packages+=(nginx wrk libbenchmark-dev linux-perf procps valgrind) ;;
     # tests/ops/openapi_check.sh lints /openapi.json with Redocly CLI (needs Node.js >= 20.19).
     openapi) npm_packages+=("@redocly/cli@2.77.0") ;;

@@ -39,7 +39,7 @@ run() {
     fi
 }
 
-run "dockerfile_check" "$here/dockerfile_check.sh"
+run "dockerfile_check" "$here/dockerfile_check.sh" "$root/docker/Dockerfile" "$binary"
 run "compose_check" "$here/compose_check.sh"
 # Starts its own gateways: the document with and without the admin endpoints.
 run "openapi_check (redocly lint of /openapi.json)" "$here/openapi_check.sh" "$binary"
