@@ -6,12 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <future>
-#include <latch>
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -52,50 +49,7 @@ bool is_whole_seconds(const std::string& text) {
            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// n GETs of target at the same moment, each from its own thread on its own connection, all
-// connected before any of them sends. Returns the answers in no particular order.
-std::vector<test_response> concurrent_gets(std::uint16_t port, const std::string& target,
-                                           std::size_t n) {
-    std::vector<std::optional<test_response>> answers(n);
-    std::vector<std::string> failures(n);
-    std::latch connected(static_cast<std::ptrdiff_t>(n) + 1);
-    std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < n; ++i) {
-        threads.emplace_back([&, i] {
-            std::optional<test_client> client;
-            try {
-                client.emplace(port, 10s);
-            } catch (const std::exception& e) {
-                failures[i] = std::string("connect: ") + e.what();
-            }
-            connected.arrive_and_wait();
-            if (!client) {
-                return;
-            }
-            try {
-                answers[i] = client->get(target);
-            } catch (const std::exception& e) {
-                failures[i] = e.what();
-            }
-        });
-    }
-    connected.arrive_and_wait();
-    for (auto& thread : threads) {
-        thread.join();
-    }
-    std::vector<test_response> out;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!failures[i].empty()) {
-            ADD_FAILURE() << "request " << i << ": " << failures[i];
-        }
-        if (answers[i]) {
-            out.push_back(std::move(*answers[i]));
-        }
-    }
-    return out;
-}
-
-// concurrent_gets while the Catalog fake holds its answers, released only once the upstream
+// fetch_concurrently while the Catalog fake holds its answers, released only once the upstream
 // request is held and the gateway reports all n requests waiting on a cache fill: they pile up
 // behind one upstream exchange however slowly the machine runs (sanitizer builds on a busy CI
 // machine).
@@ -103,8 +57,8 @@ std::vector<test_response>
 concurrent_gets_behind_one_fill(gateway_with_fakes& gw, const std::string& target, std::size_t n) {
     auto& catalog = gw.catalog().server();
     catalog.hold_answers();
-    auto answers = std::async(std::launch::async,
-                              [&gw, &target, n] { return concurrent_gets(gw.port(), target, n); });
+    auto answers = std::async(
+        std::launch::async, [&gw, &target, n] { return fetch_concurrently(gw.port(), n, target); });
     const bool piled_up = eventually(
         [&gw, &catalog, n] {
             return catalog.held_answers() > 0 &&

@@ -12,7 +12,7 @@
 #include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/mock/demo_upstreams.hpp"
 #include "kore_gateway/util/sha256.hpp"
-#include "support/fwd_fakes.hpp"
+#include "support/gateway_with_fakes.hpp"
 #include "support/log_capture.hpp"
 #include "support/metrics.hpp"
 #include "support/test_client.hpp"
@@ -49,11 +49,13 @@ nlohmann::json scoped_routes() {
 class client_auth_test : public ::testing::Test {
 protected:
     void start(client_auth_mode mode = {.api_key = true, .jwt = true}) {
-        auto config = with_demo_upstreams(test_config(), fakes_);
+        gw_.start([this, mode](gateway_config& config) { authenticate_clients(config, mode); });
+    }
+    void authenticate_clients(gateway_config& config, client_auth_mode mode) {
         config.client_auth = mode;
         config.cors_origins = {app_origin};
-        config.jwt.jwks_url = must_parse_url(fakes_.auth().jwks_url());
-        config.jwt.issuer = fakes_.auth().issuer();
+        config.jwt.jwks_url = must_parse_url(gw_auth().jwks_url());
+        config.jwt.issuer = gw_auth().issuer();
         config.jwt.audience = std::string(demo_audience);
         config.clients = {
             {.id = "ops", .key_sha256 = sha256_hex(ops_key)},
@@ -63,11 +65,10 @@ protected:
              .routes = std::vector<std::string>{"catalog_products"}},
         };
         config.routes_source = scoped_routes();
-        gw_.emplace(std::move(config), fakes_.ca_pem());
     }
-    fake_auth& gw_auth() { return fakes_.auth(); }
-    std::uint16_t port() { return gw_->port(); }
-    std::size_t kore_requests() { return fakes_.kore().server().request_count(); }
+    fake_auth& gw_auth() { return gw_.auth(); }
+    std::uint16_t port() { return gw_.port(); }
+    std::size_t kore_requests() { return gw_.kore().server().request_count(); }
 
     test_response get(const std::string& target, const std::string& credential = {},
                       std::map<std::string, std::string> headers = {}) {
@@ -88,8 +89,7 @@ protected:
         return gw_auth().sign(claims);
     }
 
-    demo_upstreams fakes_; // first: the gateway must stop before its upstreams
-    std::optional<running_gateway> gw_;
+    gateway_with_fakes gw_{gateway_options{.start_gateway = false}};
 };
 
 TEST_F(client_auth_test, without_credentials_it_is_401_with_the_challenge_and_nothing_upstream) {
@@ -126,7 +126,7 @@ TEST_F(client_auth_test, a_valid_key_passes_and_its_authorization_is_never_forwa
     log_capture logs;
     const auto res = get(deal_target, ops_key);
     EXPECT_EQ(res.result_int(), 200) << res.body();
-    const auto sent = fakes_.kore().server().requests().back();
+    const auto sent = gw_.kore().server().requests().back();
     EXPECT_NE(sent.header("authorization"), "Bearer " + ops_key);
     EXPECT_TRUE(gw_auth().is_valid(bearer_of(sent))) << "KORE did not get the gateway's token";
     const auto text = logs.text();
@@ -172,6 +172,9 @@ TEST_F(client_auth_test, a_jwt_passes_and_scopes_are_checked) {
 
 TEST_F(client_auth_test, rotated_keys_are_fetched_once_and_the_old_key_stops_working) {
     start();
+    // Ready: the first set is fetched. A token arriving before it would make the wait for that
+    // fetch end in a refetch, and the rotation's refetch would then fall within the 30 s bound.
+    ASSERT_TRUE(eventually([this] { return get("/readyz").result_int() == 200; }));
     const auto old_token = demo_token();
     ASSERT_EQ(get(deal_target, old_token).result_int(), 200);
     const auto fetched = gw_auth().jwks_requests();

@@ -253,10 +253,9 @@ TEST_P(example_config, loads_and_demo_mode_answers_every_route) {
     const auto config = load_example(GetParam());
     ASSERT_TRUE(config.routes_source.is_array()) << "an example adds routes";
     const auto routes = build_route_table(config);
-    // gw's upstreams exist by the time it calls this, before its gateway starts.
-    gateway_with_fakes gw(config, [&gw](gateway_config& c) {
-        c.jwt = demo_jwt_settings(GetParam(), gw.upstreams());
-    });
+    // The JWT settings name the demo upstreams' identity provider: the gateway starts after them.
+    gateway_with_fakes gw({.base = config, .start_gateway = false});
+    gw.start([&gw](gateway_config& c) { c.jwt = demo_jwt_settings(GetParam(), gw.upstreams()); });
     // Ready: every token obtained and the JWKS fetched, so a demo user's JWT is judged at once.
     ASSERT_TRUE(eventually(
         [&] { return fetch(gw.port(), http::verb::get, "/readyz").result_int() == 200; }));

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "kore_gateway/http/trace_context.hpp"
-#include "support/fwd_fakes.hpp"
+#include "support/gateway_with_fakes.hpp"
 #include "support/metrics.hpp"
 #include "support/test_client.hpp"
 
@@ -40,25 +40,24 @@ std::optional<double> metric(std::uint16_t port, const std::string& series) {
 // Circuit breaker
 
 TEST(circuit_breaker, opens_after_n_failures_and_answers_503_without_calling_the_upstream) {
-    fwd_fakes fakes;
-    auto config = fakes.config();
-    config.circuit_failures = 3;
-    config.circuit_open = 60s; // stays open for the whole test
-    config.cors_origins = {app_origin};
-    running_gateway gw(config, fakes.ca_pem());
-    fakes.kore().server().set_handler([](const recorded_request&) { return server_error(); });
+    gateway_with_fakes gw([](gateway_config& config) {
+        config.circuit_failures = 3;
+        config.circuit_open = 60s; // stays open for the whole test
+        config.cors_origins = {app_origin};
+    });
+    gw.kore().server().set_handler([](const recorded_request&) { return server_error(); });
 
     for (int i = 0; i < 3; ++i) {
         EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 500);
     }
-    const auto sent = fakes.kore().server().request_count();
+    const auto sent = gw.kore().server().request_count();
     const auto open = fetch(gw.port(), http::verb::get, deal_target, {{"Origin", app_origin}});
     EXPECT_TRUE(is_gateway_error(open, 503, "upstream_unavailable")) << open.body();
     const auto retry_after = std::stoi(std::string(open[http::field::retry_after]));
     EXPECT_GE(retry_after, 1);
     EXPECT_LE(retry_after, 60);
     EXPECT_EQ(open[http::field::access_control_allow_origin], app_origin);
-    EXPECT_EQ(fakes.kore().server().request_count(), sent) << "an open circuit called KORE";
+    EXPECT_EQ(gw.kore().server().request_count(), sent) << "an open circuit called KORE";
     EXPECT_EQ(metric(gw.port(), "kore_gateway_circuit_open{upstream=\"kore\"}"), 1);
     EXPECT_EQ(metric(gw.port(), "kore_gateway_circuit_open{upstream=\"catalog\"}"), 0);
     EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200)
@@ -66,18 +65,17 @@ TEST(circuit_breaker, opens_after_n_failures_and_answers_503_without_calling_the
 }
 
 TEST(circuit_breaker, one_probe_after_the_open_time_closes_it_when_the_upstream_is_back) {
-    fwd_fakes fakes;
-    auto config = fakes.config();
-    config.circuit_failures = 2;
-    config.circuit_open = 200ms;
-    running_gateway gw(config, fakes.ca_pem());
-    fakes.kore().server().set_handler([](const recorded_request&) { return server_error(); });
+    gateway_with_fakes gw([](gateway_config& config) {
+        config.circuit_failures = 2;
+        config.circuit_open = 200ms;
+    });
+    gw.kore().server().set_handler([](const recorded_request&) { return server_error(); });
     for (int i = 0; i < 2; ++i) {
         EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 500);
     }
     EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 503);
 
-    fakes.kore().server().set_handler(answer_as(fakes.kore()));
+    gw.kore().server().set_handler(answer_as(gw.kore()));
     // Open answers keep coming until the open time has passed; then one probe closes it.
     EXPECT_TRUE(eventually(
         [&] { return fetch(gw.port(), http::verb::get, deal_target).result_int() == 200; }, 10s));
@@ -86,35 +84,33 @@ TEST(circuit_breaker, one_probe_after_the_open_time_closes_it_when_the_upstream_
 }
 
 TEST(circuit_breaker, a_failed_probe_opens_it_again) {
-    fwd_fakes fakes;
-    auto config = fakes.config();
-    config.circuit_failures = 1;
-    config.circuit_open = 200ms;
-    running_gateway gw(config, fakes.ca_pem());
-    fakes.kore().server().set_handler([](const recorded_request&) { return server_error(); });
+    gateway_with_fakes gw([](gateway_config& config) {
+        config.circuit_failures = 1;
+        config.circuit_open = 200ms;
+    });
+    gw.kore().server().set_handler([](const recorded_request&) { return server_error(); });
     EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 500);
     // The next request that reaches KORE is the probe: it fails, and the circuit is open again.
-    const auto before = fakes.kore().server().request_count();
+    const auto before = gw.kore().server().request_count();
     ASSERT_TRUE(eventually(
         [&] {
             fetch(gw.port(), http::verb::get, deal_target);
-            return fakes.kore().server().request_count() > before;
+            return gw.kore().server().request_count() > before;
         },
         10s));
-    EXPECT_EQ(fakes.kore().server().request_count(), before + 1) << "more than one probe went";
+    EXPECT_EQ(gw.kore().server().request_count(), before + 1) << "more than one probe went";
     EXPECT_EQ(metric(gw.port(), "kore_gateway_circuit_open{upstream=\"kore\"}"), 1);
 }
 
 TEST(circuit_breaker, an_open_circuit_serves_stale_cached_answers_without_calling_the_upstream) {
-    fwd_fakes fakes;
-    auto config = fakes.config();
-    config.catalog_ttl = 1s;
-    config.circuit_failures = 2;
-    config.circuit_open = 60s;
-    running_gateway gw(config, fakes.ca_pem());
+    gateway_with_fakes gw([](gateway_config& config) {
+        config.catalog_ttl = 1s;
+        config.circuit_failures = 2;
+        config.circuit_open = 60s;
+    });
     const auto fresh = fetch(gw.port(), http::verb::get, "/catalog/products");
     ASSERT_EQ(fresh.result_int(), 200);
-    fakes.catalog().server().set_handler([](const recorded_request&) { return server_error(); });
+    gw.catalog().server().set_handler([](const recorded_request&) { return server_error(); });
 
     // Once the entry has expired, each failed refresh answers it STALE; two open the circuit.
     std::size_t stale = 0;
@@ -125,12 +121,12 @@ TEST(circuit_breaker, an_open_circuit_serves_stale_cached_answers_without_callin
             return stale >= 2;
         },
         10s));
-    const auto sent = fakes.catalog().server().request_count();
+    const auto sent = gw.catalog().server().request_count();
     const auto open = fetch(gw.port(), http::verb::get, "/catalog/products");
     EXPECT_EQ(open.result_int(), 200);
     EXPECT_EQ(open["X-Cache"], "STALE");
     EXPECT_EQ(open.body(), fresh.body());
-    EXPECT_EQ(fakes.catalog().server().request_count(), sent) << "an open circuit called Catalog";
+    EXPECT_EQ(gw.catalog().server().request_count(), sent) << "an open circuit called Catalog";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,31 +147,27 @@ template <class Fake> mock_handler breaking_at(Fake& fake, std::size_t break_at)
 }
 
 TEST(upstream_retry, a_get_on_a_broken_reused_connection_is_sent_once_more_and_counted) {
-    fwd_fakes fakes;
-    auto config = fakes.config();
-    config.threads = 1; // one pool, so the second GET reuses the first one's connection
-    running_gateway gw(config, fakes.ca_pem());
-    fakes.kore().server().set_handler(breaking_at(fakes.kore(), 2));
+    gateway_with_fakes gw([](gateway_config& config) {
+        config.threads = 1; // one pool, so the second GET reuses the first one's connection
+    });
+    gw.kore().server().set_handler(breaking_at(gw.kore(), 2));
     test_client client(gw.port());
     EXPECT_EQ(client.get(deal_target).result_int(), 200);
     const auto retried = client.get(deal_target);
     EXPECT_EQ(retried.result_int(), 200) << retried.body();
-    EXPECT_EQ(fakes.kore().server().request_count(), 3u);
+    EXPECT_EQ(gw.kore().server().request_count(), 3u);
     EXPECT_EQ(metric(gw.port(), "kore_gateway_upstream_retries_total{upstream=\"kore\"}"), 1);
 }
 
 TEST(upstream_retry, a_post_on_a_broken_reused_connection_is_sent_once_and_gets_its_error) {
-    fwd_fakes fakes;
-    auto config = fakes.config();
-    config.threads = 1;
-    running_gateway gw(config, fakes.ca_pem());
-    fakes.catalog().server().set_handler(breaking_at(fakes.catalog(), 2));
+    gateway_with_fakes gw([](gateway_config& config) { config.threads = 1; });
+    gw.catalog().server().set_handler(breaking_at(gw.catalog(), 2));
     test_client client(gw.port());
     const std::map<std::string, std::string> json{{"Content-Type", "application/json"}};
     EXPECT_EQ(client.request(http::verb::post, price_target, json, price_body).result_int(), 200);
     const auto failed = client.request(http::verb::post, price_target, json, price_body);
     EXPECT_TRUE(is_gateway_error(failed, 502, "upstream_unavailable")) << failed.body();
-    EXPECT_EQ(fakes.catalog().server().request_count(), 2u) << "the POST was sent twice";
+    EXPECT_EQ(gw.catalog().server().request_count(), 2u) << "the POST was sent twice";
     EXPECT_FALSE(
         metric(gw.port(), "kore_gateway_upstream_retries_total{upstream=\"catalog\"}").has_value())
         << "a POST was counted as retried";
@@ -185,14 +177,13 @@ TEST(upstream_retry, a_post_on_a_broken_reused_connection_is_sent_once_and_gets_
 // W3C trace context
 
 TEST(trace_context, a_valid_traceparent_is_continued_with_the_gateways_span_and_its_tracestate) {
-    fwd_fakes fakes;
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw;
     const std::string incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     ASSERT_EQ(fetch(gw.port(), http::verb::get, deal_target,
                     {{"traceparent", incoming}, {"tracestate", "vendor=abc,other=1"}})
                   .result_int(),
               200);
-    const auto sent = fakes.kore().server().requests().back();
+    const auto sent = gw.kore().server().requests().back();
     const auto upstream = parse_traceparent(sent.header("traceparent"));
     ASSERT_TRUE(upstream) << sent.header("traceparent");
     EXPECT_EQ(upstream->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
@@ -202,8 +193,7 @@ TEST(trace_context, a_valid_traceparent_is_continued_with_the_gateways_span_and_
 }
 
 TEST(trace_context, an_invalid_or_missing_traceparent_starts_a_trace_and_drops_tracestate) {
-    fwd_fakes fakes;
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw;
     for (const std::string bad : {"00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
                                   "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
                                   "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", ""}) {
@@ -212,7 +202,7 @@ TEST(trace_context, an_invalid_or_missing_traceparent_starts_a_trace_and_drops_t
             headers["traceparent"] = bad;
         }
         ASSERT_EQ(fetch(gw.port(), http::verb::get, deal_target, headers).result_int(), 200);
-        const auto sent = fakes.kore().server().requests().back();
+        const auto sent = gw.kore().server().requests().back();
         const auto upstream = parse_traceparent(sent.header("traceparent"));
         ASSERT_TRUE(upstream) << "'" << bad << "' gave " << sent.header("traceparent");
         EXPECT_NE(upstream->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") << bad;
@@ -225,12 +215,10 @@ TEST(trace_context, an_invalid_or_missing_traceparent_starts_a_trace_and_drops_t
 
 class cors_on_gateway_answers : public ::testing::Test {
 protected:
-    cors_on_gateway_answers() {
-        auto config = fakes_.config();
+    static void with_cors_and_limits(gateway_config& config) {
         config.cors_origins = {app_origin};
         config.rate_limit_rps = 1; // burst 2
         config.max_body_bytes = 1024;
-        gw_.emplace(config, fakes_.ca_pem());
     }
 
     static void expect_cors(const test_response& res, unsigned status) {
@@ -239,14 +227,13 @@ protected:
             << "no CORS on a " << status;
     }
 
-    fwd_fakes fakes_;
-    std::optional<running_gateway> gw_;
+    gateway_with_fakes gw_{with_cors_and_limits};
 };
 
 TEST_F(cors_on_gateway_answers, rate_limited_429) {
     std::size_t limited = 0;
     for (int i = 0; i < 4; ++i) {
-        const auto res = fetch(gw_->port(), http::verb::get, "/healthz", {{"Origin", app_origin}});
+        const auto res = fetch(gw_.port(), http::verb::get, "/healthz", {{"Origin", app_origin}});
         if (res.result_int() == 429) {
             ++limited;
             expect_cors(res, 429);
@@ -256,20 +243,20 @@ TEST_F(cors_on_gateway_answers, rate_limited_429) {
 }
 
 TEST_F(cors_on_gateway_answers, payload_too_large_413) {
-    const auto res = fetch(gw_->port(), http::verb::post, price_target,
+    const auto res = fetch(gw_.port(), http::verb::post, price_target,
                            {{"Origin", app_origin}, {"Content-Type", "application/json"}},
                            std::string(2048, ' '));
     expect_cors(res, 413);
 }
 
 TEST_F(cors_on_gateway_answers, headers_too_large_431) {
-    const auto res = fetch(gw_->port(), http::verb::get, deal_target,
+    const auto res = fetch(gw_.port(), http::verb::get, deal_target,
                            {{"Origin", app_origin}, {"X-Padding", std::string(20000, 'a')}});
     expect_cors(res, 431);
 }
 
 TEST_F(cors_on_gateway_answers, framing_400) {
-    test_client client(gw_->port());
+    test_client client(gw_.port());
     client.send_raw("POST " + price_target + " HTTP/1.1\r\nHost: gateway\r\nOrigin: " + app_origin +
                     "\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
     expect_cors(client.read_response(), 400);

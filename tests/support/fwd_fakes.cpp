@@ -1,6 +1,5 @@
 #include "support/fwd_fakes.hpp"
 
-#include <latch>
 #include <stdexcept>
 #include <thread>
 
@@ -25,31 +24,6 @@ std::uint16_t unused_port() {
     net::io_context ioc;
     tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     return acceptor.local_endpoint().port();
-}
-
-std::vector<test_response> fetch_concurrently(std::uint16_t port, std::size_t count,
-                                              const std::string& target,
-                                              std::chrono::milliseconds timeout) {
-    std::vector<test_response> responses(count);
-    std::latch start(static_cast<std::ptrdiff_t>(count));
-    std::vector<std::thread> threads;
-    threads.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        threads.emplace_back([&, i] {
-            start.arrive_and_wait();
-            try {
-                test_client client(port, timeout);
-                responses[i] = client.get(target);
-            } catch (const std::exception&) {
-                responses[i] = test_response{}; // status 0 is not a valid status
-                responses[i].result(0);
-            }
-        });
-    }
-    for (auto& thread : threads) {
-        thread.join();
-    }
-    return responses;
 }
 
 url must_parse_url(const std::string& text) {

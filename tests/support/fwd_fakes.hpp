@@ -1,6 +1,6 @@
-// Helpers for the forwarding, token and upstream fault integration tests: concurrent clients,
-// and fake upstreams built with the credentials and TLS identities a test chooses
-// (gateway_with_fakes always uses the demo's).
+// Helpers for the forwarding, token and upstream fault integration tests, and the fake upstreams
+// built with the credentials and TLS identities a test chooses (gateway_options::fakes; the demo's
+// fakes are gateway_with_fakes' default).
 #pragma once
 
 #include <chrono>
@@ -25,12 +25,6 @@ std::string bearer_of(const recorded_request& req);
 
 // A loopback port nothing listens on (bound, then released).
 std::uint16_t unused_port();
-
-// count requests sent at once, each on its own connection from its own thread; a request that
-// failed at the socket level is a response with status 0 (never an exception).
-std::vector<test_response>
-fetch_concurrently(std::uint16_t port, std::size_t count, const std::string& target,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 url must_parse_url(const std::string& text);
 

@@ -1,56 +1,75 @@
-// The real gateway pointed at the fake auth, KORE, Catalog and billing servers over real TLS (a CA
-// made for the run), all in-process on ephemeral loopback ports.
+// The one fixture of the integration tests: the real gateway pointed at fake auth, KORE, Catalog
+// (and billing) servers over real TLS (a CA made for the run), all in-process on ephemeral
+// loopback ports, with options for what differs between tests.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
-#include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/mock/demo_upstreams.hpp"
+#include "support/fwd_fakes.hpp"
 #include "support/running_gateway.hpp"
 
 namespace kore_gateway::testing {
 
+using adjust_config = std::function<void(gateway_config&)>;
+
+// Fakes with the CA, credentials, TLS identities and catalog token a test chooses.
+struct chosen_fakes {
+    test_pki trusted = make_test_pki("fwd test CA");
+    fwd_options options{};
+};
+
+struct gateway_options {
+    // A loaded config file (its routes, TTLs and upstreams) instead of test_config(), keeping
+    // test_config()'s listener, threads and short timeouts.
+    std::optional<gateway_config> base{};
+    // Changes the configuration (TTLs, timeouts, ...) before the gateway starts.
+    adjust_config adjust{};
+    // Instead of the demo's fakes (demo credentials, a billing upstream, the catalog on its API
+    // key alone).
+    std::optional<chosen_fakes> fakes{};
+    // The fakes' CA is handed to the gateway in memory; false: as in production, the gateway
+    // trusts only config.ca_file (or the system CAs).
+    bool trust_fakes_ca = true;
+    // False: the constructor starts only the fakes, and start() the gateway.
+    bool start_gateway = true;
+};
+
 class gateway_with_fakes {
 public:
-    // adjust may change the configuration (TTLs, timeouts, ...) before the gateway starts.
-    explicit gateway_with_fakes(const std::function<void(gateway_config&)>& adjust = {}) {
-        start(test_config(), adjust);
-    }
-    // The same from base (a loaded config file: its routes, TTLs and upstreams) instead of
-    // test_config(), keeping test_config()'s listener, threads and short timeouts.
-    explicit gateway_with_fakes(gateway_config base,
-                                const std::function<void(gateway_config&)>& adjust = {}) {
-        const auto settings = test_config();
-        base.listen_address = settings.listen_address;
-        base.port = settings.port;
-        base.threads = settings.threads;
-        base.request_read_timeout = settings.request_read_timeout;
-        base.idle_timeout = settings.idle_timeout;
-        base.drain_timeout = settings.drain_timeout;
-        base.upstream_timeout = settings.upstream_timeout;
-        start(std::move(base), adjust);
-    }
+    explicit gateway_with_fakes(gateway_options options = {});
+    // The common case: the demo's fakes, test_config() changed by adjust.
+    explicit gateway_with_fakes(adjust_config adjust)
+        : gateway_with_fakes(gateway_options{.adjust = std::move(adjust)}) {}
+
+    // Starts the gateway the options deferred; adjust, when given, runs after options.adjust, for
+    // a configuration that needs what the test learnt from the fakes.
+    void start(const adjust_config& adjust = {});
 
     std::uint16_t port() const { return gateway_->port(); }
     running_gateway& gateway() { return *gateway_; }
-    demo_upstreams& upstreams() { return upstreams_; }
-    fake_auth& auth() { return upstreams_.auth(); }
-    fake_kore& kore() { return upstreams_.kore(); }
-    fake_catalog& catalog() { return upstreams_.catalog(); }
-    fake_auth& billing_auth() { return upstreams_.billing_auth(); }
-    fake_billing& billing() { return upstreams_.billing(); }
+    // The CA the gateway trusts for the fakes.
+    const std::string& ca_pem() const;
+    fake_auth& auth();
+    fake_kore& kore();
+    fake_catalog& catalog();
+
+    // With the demo's fakes only.
+    demo_upstreams& upstreams() { return *demo_; }
+    fake_auth& billing_auth() { return demo_->billing_auth(); }
+    fake_billing& billing() { return demo_->billing(); }
+    // With chosen fakes only.
+    fwd_fakes& fakes() { return *chosen_; }
 
 private:
-    void start(gateway_config base, const std::function<void(gateway_config&)>& adjust) {
-        auto config = with_demo_upstreams(std::move(base), upstreams_);
-        if (adjust) {
-            adjust(config);
-        }
-        gateway_ = std::make_unique<running_gateway>(std::move(config), upstreams_.ca_pem());
-    }
-
-    demo_upstreams upstreams_; // first: the gateway must stop before its upstreams
+    gateway_options options_;
+    // Before the gateway: it must stop before its upstreams.
+    std::unique_ptr<demo_upstreams> demo_;
+    std::unique_ptr<fwd_fakes> chosen_;
     std::unique_ptr<running_gateway> gateway_;
 };
 

@@ -8,7 +8,7 @@
 #include "kore_gateway/auth/jwk_set.hpp"
 #include "kore_gateway/auth/jwt_verifier.hpp"
 #include "kore_gateway/config/config_loader.hpp"
-#include "unit/mock/test_http_client.hpp"
+#include "support/test_client.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -19,16 +19,13 @@ using json = nlohmann::json;
 // A token request to token_url as the gateway makes it for credentials.
 test_response request_token(const demo_upstreams& demo, const std::string& token_url,
                             const client_credentials& credentials) {
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"Content-Type", "application/x-www-form-urlencoded"}};
+    test_headers headers{{"Content-Type", "application/x-www-form-urlencoded"}};
     if (credentials.client_auth == client_auth_method::basic) {
-        headers.emplace_back("Authorization", basic_authorization(credentials));
+        headers.emplace("Authorization", basic_authorization(credentials));
     }
     const auto base = token_url.substr(0, token_url.find("/connect/token"));
-    return fetch(base,
-                 make_request(http::verb::post, "/connect/token",
-                              make_token_request_body(credentials), std::move(headers)),
-                 demo.ca_pem());
+    return fetch({base, demo.ca_pem()}, http::verb::post, "/connect/token", std::move(headers),
+                 make_token_request_body(credentials));
 }
 
 gateway_config config_from(const std::string& text) {
@@ -48,33 +45,26 @@ TEST(demo_upstreams, starts_tls_upstreams_that_answer) {
     EXPECT_NE(demo.billing_token_url(), demo.auth_token_url());
 
     // The demo credentials need no percent-encoding.
-    auto token_res = fetch(demo.auth().base_url(),
-                           make_request(http::verb::post, "/connect/token",
-                                        "grant_type=client_credentials&scope=" + creds.scope +
-                                            "&client_id=" + creds.client_id +
-                                            "&client_secret=" + creds.client_secret,
-                                        {{"Content-Type", "application/x-www-form-urlencoded"}}),
-                           demo.ca_pem());
+    auto token_res =
+        fetch({demo.auth().base_url(), demo.ca_pem()}, http::verb::post, "/connect/token",
+              {{"Content-Type", "application/x-www-form-urlencoded"}},
+              "grant_type=client_credentials&scope=" + creds.scope +
+                  "&client_id=" + creds.client_id + "&client_secret=" + creds.client_secret);
     ASSERT_EQ(token_res.result_int(), 200u) << token_res.body();
     auto token = json::parse(token_res.body())["access_token"].get<std::string>();
 
-    auto deal = fetch(
-        demo.kore_url(),
-        make_request(http::verb::get,
-                     "/aggregates/premium-deal-summaries/by-opportunity/" +
-                         std::string(sample_opportunity_id),
-                     {}, {{"X-Api-Key", creds.kore_api_key}, {"Authorization", "Bearer " + token}}),
-        demo.ca_pem());
+    auto deal = fetch({demo.kore_url(), demo.ca_pem()}, http::verb::get,
+                      "/aggregates/premium-deal-summaries/by-opportunity/" +
+                          std::string(sample_opportunity_id),
+                      {{"X-Api-Key", creds.kore_api_key}, {"Authorization", "Bearer " + token}});
     EXPECT_EQ(deal.result_int(), 200u) << deal.body();
 
     // The demo catalog wants its API key and no token.
-    auto products = fetch(demo.catalog_url(),
-                          make_request(http::verb::get, "/api/v1/products", {},
-                                       {{"X-Api-Key", creds.catalog_api_key}}),
-                          demo.ca_pem());
+    auto products = fetch({demo.catalog_url(), demo.ca_pem()}, http::verb::get, "/api/v1/products",
+                          {{"X-Api-Key", creds.catalog_api_key}});
     EXPECT_EQ(products.result_int(), 200u) << products.body();
     auto without_key =
-        fetch(demo.catalog_url(), make_request(http::verb::get, "/api/v1/products"), demo.ca_pem());
+        fetch({demo.catalog_url(), demo.ca_pem()}, http::verb::get, "/api/v1/products");
     EXPECT_EQ(without_key.result_int(), 401u);
 }
 
@@ -85,14 +75,14 @@ TEST(demo_upstreams, a_browser_gets_a_demo_token_over_plain_http_that_the_tls_jw
     ASSERT_TRUE(demo.demo_token_url().ends_with(token_path));
     const auto browser_base =
         demo.demo_token_url().substr(0, demo.demo_token_url().size() - token_path.size());
-    const auto res = fetch(browser_base, make_request(http::verb::post, token_path));
+    const auto res = fetch(browser_base, http::verb::post, token_path);
     ASSERT_EQ(res.result_int(), 200u) << res.body();
     EXPECT_EQ(res[http::field::access_control_allow_origin], "*");
     const auto token = json::parse(res.body())["access_token"].get<std::string>();
 
     EXPECT_EQ(demo.jwks_url(), demo.auth().base_url() + "/.well-known/jwks.json");
-    const auto jwks = fetch(demo.auth().base_url(),
-                            make_request(http::verb::get, "/.well-known/jwks.json"), demo.ca_pem());
+    const auto jwks =
+        fetch({demo.auth().base_url(), demo.ca_pem()}, http::verb::get, "/.well-known/jwks.json");
     const auto keys = parse_jwk_set(jwks.body());
     ASSERT_TRUE(keys.set.has_value()) << keys.error;
     const auto check = verify_jwt(token, *keys.set, {demo.jwt_issuer(), std::string(demo_audience)},
@@ -100,8 +90,7 @@ TEST(demo_upstreams, a_browser_gets_a_demo_token_over_plain_http_that_the_tls_jw
     EXPECT_EQ(check.status, jwt_status::valid) << check.reason;
 
     // Only the demo token endpoint is on plain HTTP: client credentials stay behind TLS.
-    const auto token_request =
-        fetch(browser_base, make_request(http::verb::post, "/connect/token"));
+    const auto token_request = fetch(browser_base, http::verb::post, "/connect/token");
     EXPECT_EQ(token_request.result_int(), 404u);
     EXPECT_EQ(demo.auth().token_requests(), 0u);
 }
@@ -136,12 +125,10 @@ TEST(demo_mode, points_a_declared_billing_at_the_fake_in_the_configured_key_head
     const auto token_res = request_token(demo, demo.billing_token_url(), *billing->auth);
     ASSERT_EQ(token_res.result_int(), 200u) << token_res.body();
     const auto token = json::parse(token_res.body())["access_token"].get<std::string>();
-    const auto invoice =
-        fetch(demo.billing_url(),
-              make_request(http::verb::get, "/v1/invoices/" + std::string(sample_invoice_id), {},
-                           {{"Ocp-Apim-Subscription-Key", billing->api_key},
-                            {"Authorization", "Bearer " + token}}),
-              demo.ca_pem());
+    const auto invoice = fetch(
+        {demo.billing_url(), demo.ca_pem()}, http::verb::get,
+        "/v1/invoices/" + std::string(sample_invoice_id),
+        {{"Ocp-Apim-Subscription-Key", billing->api_key}, {"Authorization", "Bearer " + token}});
     EXPECT_EQ(invoice.result_int(), 200u) << invoice.body();
 
     // The billing token server refuses the credentials in the form, or no audience.

@@ -13,7 +13,6 @@
 #include "kore_gateway/mock/fake_auth.hpp"
 #include "kore_gateway/util/base64.hpp"
 #include "unit/mock/fake_test_support.hpp"
-#include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -38,8 +37,7 @@ json jwt_part(const std::string& token, std::size_t index) {
 class fake_auth_identity_test : public ::testing::Test {
 protected:
     test_response get_jwks() {
-        return fetch(auth_.base_url(),
-                     make_request(http::verb::get, std::string(fake_auth::jwks_path)));
+        return fetch(auth_.base_url(), http::verb::get, std::string(fake_auth::jwks_path));
     }
 
     // The served JWKS as the gateway reads it; a test failure when it is not usable.
@@ -52,8 +50,7 @@ protected:
     }
 
     test_response post_demo_token() {
-        return fetch(auth_.base_url(),
-                     make_request(http::verb::post, std::string(fake_auth::demo_token_path)));
+        return fetch(auth_.base_url(), http::verb::post, std::string(fake_auth::demo_token_path));
     }
 
     std::string demo_token() { return body_json(post_demo_token()).value("access_token", ""); }
@@ -189,11 +186,10 @@ TEST_F(fake_auth_identity_test, an_unavailable_jwks_answers_503_until_available_
 }
 
 TEST_F(fake_auth_identity_test, the_demo_token_endpoint_answers_a_cors_preflight) {
-    const auto preflight =
-        fetch(auth_.base_url(), make_request(http::verb::options, "/demo/token", {},
-                                             {{"Origin", "http://127.0.0.1:8000"},
-                                              {"Access-Control-Request-Method", "POST"},
-                                              {"Access-Control-Request-Headers", "content-type"}}));
+    const auto preflight = fetch(auth_.base_url(), http::verb::options, "/demo/token",
+                                 {{"Origin", "http://127.0.0.1:8000"},
+                                  {"Access-Control-Request-Method", "POST"},
+                                  {"Access-Control-Request-Headers", "content-type"}});
     EXPECT_EQ(preflight.result_int(), 204u);
     EXPECT_EQ(preflight[http::field::access_control_allow_origin], "*");
     EXPECT_EQ(preflight[http::field::access_control_allow_methods], "POST");
@@ -201,15 +197,14 @@ TEST_F(fake_auth_identity_test, the_demo_token_endpoint_answers_a_cors_preflight
     EXPECT_TRUE(preflight.body().empty());
 
     // A browser can read the refusal of another method too.
-    const auto get = fetch(auth_.base_url(), make_request(http::verb::get, "/demo/token"));
+    const auto get = fetch(auth_.base_url(), http::verb::get, "/demo/token");
     EXPECT_EQ(get.result_int(), 405u);
     EXPECT_EQ(get[http::field::allow], "POST");
     EXPECT_EQ(get[http::field::access_control_allow_origin], "*");
 }
 
 TEST_F(fake_auth_identity_test, the_jwks_answers_only_get_and_counts_only_those) {
-    const auto post =
-        fetch(auth_.base_url(), make_request(http::verb::post, "/.well-known/jwks.json"));
+    const auto post = fetch(auth_.base_url(), http::verb::post, "/.well-known/jwks.json");
     EXPECT_EQ(post.result_int(), 405u);
     EXPECT_EQ(post[http::field::allow], "GET");
     EXPECT_EQ(auth_.jwks_requests(), 0u);

@@ -1,5 +1,6 @@
 #include "kore_gateway/mock/fake_auth.hpp"
 
+#include <chrono>
 #include <limits>
 #include <utility>
 
@@ -7,12 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "unit/mock/fake_test_support.hpp"
-#include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway {
 namespace {
 
 using namespace kore_gateway::testing;
+using namespace std::chrono_literals;
 using json = nlohmann::json;
 
 class fake_auth_test : public ::testing::Test {
@@ -104,12 +105,12 @@ protected:
     void SetUp() override { auth_.set_client_auth(client_auth_method::basic); }
 
     test_response post_token(std::string body, std::string authorization) {
-        std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", form_type}};
+        test_headers headers{{"Content-Type", form_type}};
         if (!authorization.empty()) {
-            headers.emplace_back("Authorization", std::move(authorization));
+            headers.emplace("Authorization", std::move(authorization));
         }
-        return fetch(auth_.base_url(), make_request(http::verb::post, "/connect/token",
-                                                    std::move(body), std::move(headers)));
+        return fetch(auth_.base_url(), http::verb::post, "/connect/token", std::move(headers),
+                     std::move(body));
     }
 
     static constexpr const char* form = "grant_type=client_credentials&scope=pss-api";
@@ -181,10 +182,10 @@ TEST(fake_auth, checks_the_audience_when_told_to) {
 }
 
 TEST_F(fake_auth_test, answers_only_post_on_the_token_path) {
-    auto get = fetch(auth_.base_url(), make_request(http::verb::get, "/connect/token"));
+    auto get = fetch(auth_.base_url(), http::verb::get, "/connect/token");
     EXPECT_EQ(get.result_int(), 405u);
     EXPECT_EQ(get[http::field::allow], "POST");
-    auto elsewhere = fetch(auth_.base_url(), make_request(http::verb::post, "/token"));
+    auto elsewhere = fetch(auth_.base_url(), http::verb::post, "/token");
     EXPECT_EQ(elsewhere.result_int(), 404u);
     EXPECT_EQ(auth_.token_requests(), 0u);
 }
@@ -252,10 +253,8 @@ TEST_F(fake_auth_test, handle_serves_a_test_handler_that_overrides_some_requests
         }
         return auth_.handle(req);
     });
-    test_http_client client(auth_.server().port());
-    ASSERT_FALSE(client.connect());
-    ASSERT_FALSE(client.write(make_request(http::verb::post, "/connect/token", token_request(),
-                                           {{"Content-Type", form_type}})));
+    test_client client(auth_.server().port());
+    client.send(http::verb::post, "/connect/token", {{"Content-Type", form_type}}, token_request());
     test_response res;
     EXPECT_EQ(client.read(res), http::error::end_of_stream);
     EXPECT_EQ(post_form(auth_.base_url(), token_request()).result_int(), 200u);

@@ -5,7 +5,6 @@
 
 #include "kore_gateway/mock/fake_upstreams.hpp"
 #include "unit/mock/fake_test_support.hpp"
-#include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -28,15 +27,13 @@ protected:
         token_ = obtain_token(auth_, form_with_audience, basic);
     }
 
-    test_response get(const std::string& target,
-                      std::vector<std::pair<std::string, std::string>> headers) {
-        return fetch(billing_.base_url(),
-                     make_request(http::verb::get, target, {}, std::move(headers)));
+    test_response get(const std::string& target, test_headers headers) {
+        return fetch(billing_.base_url(), http::verb::get, target, std::move(headers));
     }
     test_response get_invoice(std::string_view id, const std::string& query = {}) {
         return get("/v1/invoices/" + std::string(id) + query, good_headers());
     }
-    std::vector<std::pair<std::string, std::string>> good_headers() const {
+    test_headers good_headers() const {
         return {{"X-Billing-Key", "bill-key"}, {"Authorization", "Bearer " + token_}};
     }
     static void expect_error(const test_response& res, unsigned status, const char* code) {
@@ -161,10 +158,8 @@ TEST_F(fake_billing_test, unknown_invoices_paths_and_methods) {
                              "/v1/invoices/INV-2024-000417/lines"}) {
         expect_error(get(path, good_headers()), 404, "resource_missing");
     }
-    const auto post =
-        fetch(billing_.base_url(),
-              make_request(http::verb::post, "/v1/invoices/" + std::string(sample_invoice_id), "{}",
-                           good_headers()));
+    const auto post = fetch(billing_.base_url(), http::verb::post,
+                            "/v1/invoices/" + std::string(sample_invoice_id), good_headers(), "{}");
     expect_error(post, 405, "method_not_allowed");
     EXPECT_EQ(post[http::field::allow], "GET");
 }

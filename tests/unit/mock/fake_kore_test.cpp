@@ -5,7 +5,6 @@
 
 #include "kore_gateway/mock/fake_upstreams.hpp"
 #include "unit/mock/fake_test_support.hpp"
-#include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -15,8 +14,7 @@ using json = nlohmann::json;
 
 class fake_kore_test : public ::testing::Test {
 protected:
-    test_response get_deal(std::string_view id,
-                           std::vector<std::pair<std::string, std::string>> headers) {
+    test_response get_deal(std::string_view id, test_headers headers) {
         return call(http::verb::get,
                     "/aggregates/premium-deal-summaries/by-opportunity/" + std::string(id),
                     std::move(headers));
@@ -26,17 +24,16 @@ protected:
                     good_headers());
     }
     test_response put_deal(std::string_view opportunity_id, std::string body,
-                           std::vector<std::pair<std::string, std::string>> headers) {
+                           test_headers headers) {
         return call(http::verb::put, "/premium-deals/by-opportunity/" + std::string(opportunity_id),
                     std::move(headers), std::move(body));
     }
-    test_response call(http::verb method, std::string target,
-                       std::vector<std::pair<std::string, std::string>> headers,
+    test_response call(http::verb method, std::string target, test_headers headers,
                        std::string body = {}) {
-        return fetch(kore_.base_url(),
-                     make_request(method, std::move(target), std::move(body), std::move(headers)));
+        return fetch(kore_.base_url(), method, std::move(target), std::move(headers),
+                     std::move(body));
     }
-    std::vector<std::pair<std::string, std::string>> good_headers() {
+    test_headers good_headers() {
         return {{"Content-Type", "application/json"},
                 {"X-Api-Key", "kore-key"},
                 {"Authorization", "Bearer " + token_}};
@@ -137,11 +134,9 @@ TEST_F(fake_kore_test, enforces_the_bearer_token) {
 }
 
 TEST_F(fake_kore_test, other_paths_and_methods) {
-    expect_kore_error(fetch(kore_.base_url(), make_request(http::verb::get, "/aggregates")), 404,
-                      "not_found");
-    auto post = fetch(
-        kore_.base_url(),
-        make_request(http::verb::post, "/aggregates/premium-deal-summaries/by-opportunity/x"));
+    expect_kore_error(fetch(kore_.base_url(), http::verb::get, "/aggregates"), 404, "not_found");
+    auto post = fetch(kore_.base_url(), http::verb::post,
+                      "/aggregates/premium-deal-summaries/by-opportunity/x");
     expect_kore_error(post, 405, "method_not_allowed");
     EXPECT_EQ(post[http::field::allow], "GET");
 }
@@ -195,10 +190,10 @@ TEST_F(fake_kore_test, an_update_answers_the_new_summary_and_later_gets_show_it)
     EXPECT_EQ(body_json(get_deal_by_id(sample_premium_deal_id)), updated);
     // Each fake starts from the documented data.
     fake_kore other{"kore-key", auth_};
-    const auto fresh = fetch(other.base_url(), make_request(http::verb::get,
-                                                            "/aggregates/premium-deal-summaries/" +
-                                                                std::string(sample_premium_deal_id),
-                                                            {}, good_headers()));
+    const auto fresh =
+        fetch(other.base_url(), http::verb::get,
+              "/aggregates/premium-deal-summaries/" + std::string(sample_premium_deal_id),
+              good_headers());
     EXPECT_EQ(body_json(fresh)["total_seats"], 12);
 }
 

@@ -4,14 +4,12 @@
 #include <initializer_list>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "kore_gateway/mock/fake_upstreams.hpp"
 #include "support/test_client.hpp"
-#include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway::testing {
 
@@ -21,12 +19,11 @@ inline constexpr const char* form_type = "application/x-www-form-urlencoded";
 inline test_response post_form(const std::string& base_url, std::string body,
                                std::string content_type = form_type,
                                std::string authorization = {}) {
-    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", content_type}};
+    test_headers headers{{"Content-Type", content_type}};
     if (!authorization.empty()) {
-        headers.emplace_back("Authorization", std::move(authorization));
+        headers.emplace("Authorization", std::move(authorization));
     }
-    return fetch(base_url, make_request(http::verb::post, "/connect/token", std::move(body),
-                                        std::move(headers)));
+    return fetch(base_url, http::verb::post, "/connect/token", std::move(headers), std::move(body));
 }
 
 // object has exactly these members.

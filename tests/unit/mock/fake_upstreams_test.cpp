@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "unit/mock/fake_test_support.hpp"
-#include "unit/mock/test_http_client.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -17,18 +16,16 @@ using json = nlohmann::json;
 const std::regex uuid_pattern("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
 test_response catalog_get(const fake_catalog& catalog, std::string target,
-                          std::vector<std::pair<std::string, std::string>> headers = {}) {
-    return fetch(catalog.base_url(),
-                 make_request(http::verb::get, std::move(target), {}, std::move(headers)));
+                          test_headers headers = {}) {
+    return fetch(catalog.base_url(), http::verb::get, std::move(target), std::move(headers));
 }
 
 test_response price(const fake_catalog& catalog, std::string_view product, std::string_view offer,
                     const json& body, std::string_view query = "?customerId=C-1001") {
-    return fetch(catalog.base_url(),
-                 make_request(http::verb::post,
-                              "/api/v1/products/" + std::string(product) + "/offers/" +
-                                  std::string(offer) + "/price" + std::string(query),
-                              body.dump(), {{"Content-Type", "application/json"}}));
+    return fetch(catalog.base_url(), http::verb::post,
+                 "/api/v1/products/" + std::string(product) + "/offers/" + std::string(offer) +
+                     "/price" + std::string(query),
+                 {{"Content-Type", "application/json"}}, body.dump());
 }
 
 std::string offers_path(std::string_view product) {
@@ -145,11 +142,10 @@ TEST_F(fake_catalog_test, prices_a_configuration) {
 
 TEST_F(fake_catalog_test, rejects_bad_price_requests) {
     auto status = [this](const std::string& raw_body) {
-        return fetch(catalog_.base_url(),
-                     make_request(http::verb::post,
-                                  "/api/v1/products/" + std::string(sample_product_id) +
-                                      "/offers/" + std::string(sample_offer_id) + "/price",
-                                  raw_body, {{"Content-Type", "application/json"}}))
+        return fetch(catalog_.base_url(), http::verb::post,
+                     "/api/v1/products/" + std::string(sample_product_id) + "/offers/" +
+                         std::string(sample_offer_id) + "/price",
+                     {{"Content-Type", "application/json"}}, raw_body)
             .result_int();
     };
     EXPECT_EQ(status(R"({"priceDate":"2024-07-18T09:32:49.744Z"})"), 400u);
