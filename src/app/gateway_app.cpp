@@ -6,20 +6,19 @@
 #include "kore_gateway/config/config_loader.hpp"
 #include "kore_gateway/log/logging.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
-#include "kore_gateway/util/clock.hpp"
 
 namespace kore_gateway {
 
-gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem, config_source source)
-    : config_(std::move(config)),
-      source_(std::move(source)), limits_{config_.max_body_bytes, config_.max_header_bytes,
-                                          config_.request_read_timeout, config_.idle_timeout},
+gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem, config_source source,
+                         const clock& clk)
+    : config_(std::move(config)), source_(std::move(source)),
+      clock_(clk), limits_{config_.max_body_bytes, config_.max_header_bytes,
+                           config_.request_read_timeout, config_.idle_timeout},
       tracker_(config_.max_connections, metrics_), io_(config_.threads), signals_(io_.first()),
-      drain_deadline_(io_.first()) {
-    const auto& clock = steady_clock::instance();
+      drain_deadline_(io_.first().get_executor(), clk) {
     pools_ = std::make_unique<upstream_pools>(
-        io_.executors(), make_client_tls_context(config_.ca_file, extra_ca_pem), metrics_, clock);
-    cache_ = std::make_unique<cached_fetch>(config_.cache_max_bytes, config_.stale_if_error, clock,
+        io_.executors(), make_client_tls_context(config_.ca_file, extra_ca_pem), metrics_, clock_);
+    cache_ = std::make_unique<cached_fetch>(config_.cache_max_bytes, config_.stale_if_error, clock_,
                                             metrics_);
     metrics_.set_cache_entries(
         [this] { return static_cast<double>(cache_->store().snapshot().entries); });
@@ -51,7 +50,7 @@ snapshot_services gateway_app::services(std::shared_ptr<jwk_provider> keys) {
     return {*pools_,
             *cache_,
             metrics_,
-            steady_clock::instance(),
+            clock_,
             [this](std::function<void(std::string)> done) { reload(std::move(done)); },
             std::move(keys)};
 }
@@ -69,7 +68,7 @@ std::shared_ptr<jwks_source> gateway_app::jwks_for(const gateway_config& config)
     options.timeout = config.upstream_timeout;
     options.max_response_bytes = config.upstream_max_response_bytes;
     return jwks_source::create(io_.first().get_executor(), pools_->client_for(location, options),
-                               location, config.upstream_timeout, steady_clock::instance());
+                               location, config.upstream_timeout, clock_);
 }
 
 void gateway_app::start() {

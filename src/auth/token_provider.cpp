@@ -1,7 +1,5 @@
 #include "kore_gateway/auth/token_provider.hpp"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
 
 namespace kore_gateway {
@@ -22,7 +20,7 @@ token_provider::token_provider(net::any_io_executor executor,
                                token_observers observers)
     : executor_(executor), strand_(net::make_strand(executor)),
       client_(std::move(auth_server), std::move(credentials)), clock_(clk), name_(std::move(name)),
-      observers_(std::move(observers)), timer_(strand_), random_(std::random_device{}()) {}
+      observers_(std::move(observers)), timer_(strand_, clk), random_(std::random_device{}()) {}
 
 void token_provider::start() {
     net::post(strand_, [self = shared_from_this()] {
@@ -175,9 +173,8 @@ void token_provider::schedule_wakeup() {
         timer_.cancel();
         return;
     }
-    // The state machine reads the injected clock, the timer real time: the delay is what they
-    // share. A wake-up that comes too early is harmless, the state machine just reschedules.
-    timer_.expires_after(std::max(clock::duration::zero(), *wakeup - clock_.now()));
+    // A wake-up that comes too early is harmless: the state machine just reschedules.
+    timer_.expires_at(*wakeup);
     timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_wakeup(ec); });
 }
 

@@ -23,8 +23,8 @@ std::shared_ptr<per_thread_client>
 upstream_pools::client_locked(const url& origin, const upstream_client_options& options) {
     auto& client = clients_[origin.origin()];
     if (!client) {
-        client = std::make_shared<per_thread_client>(threads_, origin,
-                                                     origin.is_tls() ? tls_ : nullptr, options);
+        client = std::make_shared<per_thread_client>(
+            threads_, origin, origin.is_tls() ? tls_ : nullptr, options, clock_);
     }
     return client;
 }

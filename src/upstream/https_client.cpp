@@ -34,8 +34,6 @@ std::string_view to_string(upstream_errc e) {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
 // Only these may be sent twice: the retry on a fresh connection must not repeat a side effect.
 bool is_idempotent(http::verb method) {
     return method == http::verb::get || method == http::verb::head || method == http::verb::options;
@@ -166,7 +164,7 @@ class https_client::exchange : public std::enable_shared_from_this<exchange> {
 public:
     exchange(std::shared_ptr<https_client> client, upstream_request req, upstream_callback done)
         : client_(std::move(client)), req_(std::move(req)), done_(std::move(done)),
-          deadline_(clock_type::now() +
+          deadline_(client_->clock_.now() +
                     (req_.timeout().count() > 0 ? req_.timeout() : client_->opts_.timeout)),
           lease_(*client_) {}
 
@@ -175,9 +173,9 @@ public:
         auto self = shared_from_this();
         auto& owner = *client_;
         std::unique_lock lock(owner.mutex_);
-        auto got = owner.pool_.acquire(self, clock_type::now());
+        auto got = owner.pool_.acquire(self, owner.clock_.now());
         if (got.step == acquire_step::wait) {
-            wait_timer_.emplace(owner.executor_, deadline_);
+            wait_timer_.emplace(owner.executor_, owner.clock_, deadline_);
             wait_timer_->async_wait(beast::bind_front_handler(&exchange::on_wait_timeout, self));
             return;
         }
@@ -246,7 +244,7 @@ private:
         if (deadline_timer_) {
             return;
         }
-        deadline_timer_.emplace(client_->executor_, deadline_);
+        deadline_timer_.emplace(client_->executor_, client_->clock_, deadline_);
         deadline_timer_->async_wait(
             beast::bind_front_handler(&exchange::on_deadline, shared_from_this()));
     }
@@ -269,7 +267,7 @@ private:
     }
 
     void do_resolve() {
-        if (clock_type::now() >= deadline_) {
+        if (client_->clock_.now() >= deadline_) {
             return fail("connect", beast::error::timeout, upstream_errc::timeout);
         }
         arm_deadline();
@@ -333,7 +331,7 @@ private:
     }
 
     void do_write() {
-        if (clock_type::now() >= deadline_) {
+        if (client_->clock_.now() >= deadline_) {
             // The slot came too late; the connection itself is fine.
             lease_.give_back();
             return net::post(client_->executor_,
@@ -397,7 +395,8 @@ private:
         // A pooled connection that the server closed while it sat idle breaks before any answer
         // byte: that request never reached the application, so it is safe to send it again.
         if (reason == upstream_errc::connection_reset && reused_ && !retried_ &&
-            !parser_->got_some() && is_idempotent(req_.method()) && clock_type::now() < deadline_) {
+            !parser_->got_some() && is_idempotent(req_.method()) &&
+            client_->clock_.now() < deadline_) {
             retried_ = true;
             spdlog::debug("upstream {}: pooled connection closed ({}), retrying on a fresh one",
                           client_->origin_name_, ec.message());
@@ -407,7 +406,7 @@ private:
     }
 
     void fail(std::string_view phase, error_code ec, upstream_errc reason) {
-        if (ec == beast::error::timeout || clock_type::now() >= deadline_) {
+        if (ec == beast::error::timeout || client_->clock_.now() >= deadline_) {
             reason = upstream_errc::timeout;
         }
         spdlog::debug("upstream {}: {} failed: {} ({})", client_->origin_name_, phase, ec.message(),
@@ -419,7 +418,7 @@ private:
     std::shared_ptr<https_client> client_;
     upstream_request req_;
     upstream_callback done_;
-    clock_type::time_point deadline_;
+    clock::time_point deadline_;
     lease lease_; // after client_: gives the slot back before the client may go
     bool reused_ = false;
     bool retried_ = false;
@@ -431,17 +430,18 @@ private:
 
 std::shared_ptr<https_client> https_client::create(executor_type ex, url origin,
                                                    std::shared_ptr<ssl::context> tls,
-                                                   upstream_client_options opts) {
+                                                   upstream_client_options opts, const clock& clk) {
     return std::make_shared<https_client>(private_tag{}, std::move(ex), std::move(origin),
-                                          std::move(tls), opts);
+                                          std::move(tls), opts, clk);
 }
 
 https_client::https_client(private_tag, executor_type ex, url origin,
-                           std::shared_ptr<ssl::context> tls, upstream_client_options opts)
+                           std::shared_ptr<ssl::context> tls, upstream_client_options opts,
+                           const clock& clk)
     : executor_(std::move(ex)), origin_(std::move(origin)), origin_name_(origin_.origin()),
       host_header_(origin_.host_header()), port_text_(std::to_string(origin_.port)),
-      tls_(std::move(tls)), opts_(opts), pool_(opts.max_connections, opts.idle_timeout),
-      sweep_timer_(executor_) {
+      tls_(std::move(tls)), opts_(opts), clock_(clk),
+      pool_(opts.max_connections, opts.idle_timeout), sweep_timer_(executor_, clk) {
     error_code ec;
     const auto address = net::ip::make_address(origin_.host, ec);
     if (!ec) {
@@ -476,7 +476,7 @@ void https_client::shutdown() {
 
 void https_client::give_back(std::shared_ptr<connection> c) {
     std::unique_lock lock(mutex_);
-    auto h = pool_.release(std::move(c), clock_type::now());
+    auto h = pool_.release(std::move(c), clock_.now());
     if (h.waiter) {
         h.waiter->wait_timer_->cancel();
     } else if (h.step == release_step::none && !sweep_armed_) {
@@ -526,7 +526,7 @@ void https_client::on_sweep(error_code ec) {
     }
     std::unique_lock lock(mutex_);
     sweep_armed_ = false;
-    auto expired = pool_.expire_idle(clock_type::now());
+    auto expired = pool_.expire_idle(clock_.now());
     arm_sweep();
     lock.unlock();
     // expired goes out of scope here, outside the lock: those connections close.

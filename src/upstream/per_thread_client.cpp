@@ -6,13 +6,13 @@ namespace kore_gateway {
 
 per_thread_client::per_thread_client(const std::vector<net::io_context::executor_type>& threads,
                                      const url& origin, const std::shared_ptr<ssl::context>& tls,
-                                     const upstream_client_options& opts) {
+                                     const upstream_client_options& opts, const clock& clk) {
     const auto count = std::max<std::size_t>(1, std::min(threads.size(), opts.max_connections));
     for (std::size_t i = 0; i < count; ++i) {
         auto share = opts;
         // The bound split so that the shares add up to it exactly.
         share.max_connections = opts.max_connections / count + (i < opts.max_connections % count);
-        shards_.push_back({threads[i], https_client::create(threads[i], origin, tls, share)});
+        shards_.push_back({threads[i], https_client::create(threads[i], origin, tls, share, clk)});
     }
 }
 

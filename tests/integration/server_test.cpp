@@ -1,10 +1,15 @@
 // The real server on an ephemeral port, spoken to over real sockets.
+#include <chrono>
 #include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "kore_gateway/app/demo_mode.hpp"
+#include "kore_gateway/mock/demo_upstreams.hpp"
+#include "kore_gateway/util/clock.hpp"
+#include "support/eventually.hpp"
 #include "support/log_capture.hpp"
 #include "support/running_gateway.hpp"
 #include "support/test_client.hpp"
@@ -158,24 +163,51 @@ TEST(server, malformed_request_line_is_400_and_closes) {
     EXPECT_TRUE(client.closed_by_server());
 }
 
-TEST(server, slow_client_does_not_delay_another_and_is_cut_off) {
+// True while the peer has not closed the connection; asks the socket without waiting.
+bool still_open(test_client& client) {
+    auto& socket = client.stream().socket();
+    error_code ec;
+    socket.non_blocking(true, ec);
+    char byte = 0;
+    socket.receive(net::buffer(&byte, 1), net::socket_base::message_peek, ec);
+    return ec == net::error::would_block;
+}
+
+TEST(server, slow_client_does_not_delay_another) {
     auto config = test_config();
     config.threads = 1; // the slow client must not hold the only thread either
-    config.request_read_timeout = std::chrono::milliseconds(800);
+    // Far beyond the fetches' own deadline: had the slow client held the thread, they would time
+    // out, or be answered only after it was cut off.
+    config.request_read_timeout = std::chrono::seconds(60);
     running_gateway gw(config);
     test_client slow(gw.port());
     slow.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
-    const auto started = std::chrono::steady_clock::now();
     for (int i = 0; i < 20; ++i) {
         EXPECT_EQ(fetch(gw.port(), http::verb::get, "/healthz").result_int(), 200);
     }
-    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(700));
-    // Trickling bytes does not extend the deadline of the request.
-    for (int i = 0; i < 3; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        slow.send_raw("X-Trickle: 1\r\n");
+    EXPECT_TRUE(still_open(slow)) << "the slow client was cut off before the others were served";
+}
+
+TEST(server, trickling_bytes_does_not_extend_the_request_deadline) {
+    auto config = test_config();
+    config.request_read_timeout = std::chrono::milliseconds(500);
+    running_gateway gw(config);
+    test_client slow(gw.port());
+    slow.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    // A header line every 100 ms: were each byte to restart the deadline, the connection would
+    // stay open for as long as this goes on (the bound only ends a broken test).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool cut_off = false;
+    while (!cut_off && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        try {
+            slow.send_raw("X-Trickle: 1\r\n");
+        } catch (const boost::system::system_error&) {
+            // The gateway closed first: the write met a reset connection.
+        }
+        cut_off = !still_open(slow);
     }
-    EXPECT_TRUE(slow.closed_by_server());
+    EXPECT_TRUE(cut_off);
 }
 
 TEST(server, idle_connection_is_closed_after_the_idle_timeout) {
@@ -201,34 +233,73 @@ TEST(server, connections_past_the_maximum_are_refused) {
     EXPECT_TRUE(c.closed_by_server());
     // A slot freed is a slot usable again.
     a.stream().close();
-    std::optional<unsigned> status;
-    for (int attempt = 0; attempt < 50 && !status; ++attempt) {
+    // Refused until the gateway has seen the close; the bound only ends a broken test.
+    EXPECT_TRUE(eventually([&] {
         try {
-            status = fetch(gw.port(), http::verb::get, "/healthz").result_int();
+            return fetch(gw.port(), http::verb::get, "/healthz").result_int() == 200;
         } catch (const boost::system::system_error&) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            return false;
         }
-    }
-    EXPECT_EQ(status, 200u);
+    }));
 }
 
+const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
+
 TEST(server, shutdown_drains_an_in_flight_request_and_closes_idle_ones) {
-    running_gateway gw;
+    demo_upstreams up;
+    running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
     test_client idle(gw.port());
     EXPECT_EQ(idle.get("/healthz").result_int(), 200);
+    // A request in flight when the drain starts: its answer is held at KORE until released.
+    up.kore().server().hold_answers();
     test_client in_flight(gw.port());
-    // Half a request: the server is reading it when the drain starts.
-    in_flight.send_raw(
-        "POST /admin/cache/purge HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    in_flight.send(http::verb::get, deal_target);
+    ASSERT_TRUE(eventually([&] { return up.kore().server().held_answers() == 1; }));
     auto stopped = std::async(std::launch::async, [&] { gw.stop(); });
     EXPECT_TRUE(idle.closed_by_server());
-    EXPECT_EQ(stopped.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
-    in_flight.send_raw("cd");
+    // Still draining (a stop that did not wait would have closed in_flight, which the full
+    // answer below rules out).
+    EXPECT_EQ(stopped.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    up.kore().server().release_answers();
     const auto res = in_flight.read_response();
-    EXPECT_EQ(res.result_int(), 404); // admin disabled, but answered in full
+    EXPECT_EQ(res.result_int(), 200); // answered in full
     EXPECT_FALSE(res.keep_alive());
     EXPECT_EQ(stopped.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+}
+
+// The gateway's clock bounds the drain: a request held upstream keeps the drain going until the
+// clock passes drain_timeout, and then the gateway stops without it.
+TEST(server, the_drain_bound_runs_on_the_gateways_clock) {
+    demo_upstreams up;
+    auto config = with_demo_upstreams(test_config(), up);
+    config.drain_timeout = std::chrono::seconds(10);
+    config.upstream_timeout = std::chrono::seconds(60); // only the drain bound may end it
+    manual_clock clock;
+    gateway_app app(config, up.ca_pem(), {}, clock);
+    app.start();
+    up.kore().server().hold_answers();
+    test_client in_flight(app.local_endpoint().port());
+    in_flight.send(http::verb::get, deal_target);
+    ASSERT_TRUE(eventually([&] { return up.kore().server().held_answers() == 1; }));
+
+    app.request_stop();
+    auto stopped = std::async(std::launch::async, [&] { app.wait(); });
+    // Connections refused: the drain has begun, and with it the bound (armed just before the
+    // listener closes), so advancing the clock from here counts against it.
+    ASSERT_TRUE(eventually([&] {
+        try {
+            fetch(app.local_endpoint().port(), http::verb::get, "/healthz");
+            return false;
+        } catch (const boost::system::system_error&) {
+            return true;
+        }
+    }));
+    clock.advance(std::chrono::seconds(9));
+    EXPECT_EQ(stopped.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    clock.advance(std::chrono::seconds(1));
+    EXPECT_EQ(stopped.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_TRUE(in_flight.closed_by_server()) << "closed without an answer";
+    up.kore().server().release_answers();
 }
 
 TEST(server, cors_preflight_on_a_known_route) {

@@ -21,6 +21,8 @@
 #include "kore_gateway/server/io_context_pool.hpp"
 #include "kore_gateway/server/listener.hpp"
 #include "kore_gateway/server/session.hpp"
+#include "kore_gateway/util/clock.hpp"
+#include "kore_gateway/util/timer.hpp"
 
 namespace kore_gateway {
 
@@ -32,9 +34,11 @@ class gateway_app {
 public:
     // extra_ca_pem: a CA trusted for upstream TLS besides the system's and the CA file
     // (demo mode's in-memory CA). source: what a reload reads; empty: reloads are refused.
-    // Binds the listening socket; throws on failure.
+    // clk: what the cache, circuits, tokens, upstream deadlines and the drain bound read (tests
+    // pass a manual_clock); it must outlive the gateway. Binds the listening socket; throws on
+    // failure.
     explicit gateway_app(gateway_config config, std::string extra_ca_pem = {},
-                         config_source source = {});
+                         config_source source = {}, const clock& clk = steady_clock::instance());
     ~gateway_app();
     gateway_app(const gateway_app&) = delete;
     gateway_app& operator=(const gateway_app&) = delete;
@@ -70,12 +74,13 @@ private:
     // release their slot in tracker_ (and count in metrics_) from their destructors.
     const gateway_config config_;
     config_source source_;
+    const clock& clock_;
     gateway_metrics metrics_;
     session_limits limits_;
     connection_tracker tracker_;
     io_context_pool io_;
     net::signal_set signals_;
-    net::steady_timer drain_deadline_;
+    clock_timer<net::io_context::executor_type> drain_deadline_;
     std::unique_ptr<upstream_pools> pools_;
     std::unique_ptr<cached_fetch> cache_;
     std::unique_ptr<snapshot_handler> handler_;

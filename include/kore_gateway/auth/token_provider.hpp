@@ -17,6 +17,7 @@
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/upstream/upstream_client.hpp"
 #include "kore_gateway/util/clock.hpp"
+#include "kore_gateway/util/timer.hpp"
 
 namespace kore_gateway {
 
@@ -32,8 +33,8 @@ struct token_observers {
 class token_provider final : public token_source,
                              public std::enable_shared_from_this<token_provider> {
 public:
-    // auth_server reaches credentials.token_url's origin. The clock is read for every decision;
-    // the timers themselves run on real time. name ("kore", "catalog") tags the log lines.
+    // auth_server reaches credentials.token_url's origin. The clock is read for every decision
+    // and drives the renewal and retry timer. name ("kore", "catalog") tags the log lines.
     static std::shared_ptr<token_provider> create(net::any_io_executor executor,
                                                   std::shared_ptr<upstream_client> auth_server,
                                                   client_credentials credentials, const clock& clk,
@@ -75,7 +76,7 @@ private:
     token_observers observers_;
 
     // Used on the strand only.
-    net::steady_timer timer_;
+    clock_timer<net::strand<net::any_io_executor>> timer_;
     token_state state_;
     std::vector<token_callback> waiters_;
     std::string last_failure_; // safe to show; empty after a success

@@ -24,7 +24,8 @@ namespace kore_gateway {
 class upstream_pools {
 public:
     // threads: one executor per I/O thread (io_context_pool::executors()); token renewal runs on
-    // the first. tls: the context every https origin shares.
+    // the first. tls: the context every https origin shares. clock: what the circuits, the token
+    // providers and the clients' deadlines read.
     upstream_pools(std::vector<net::io_context::executor_type> threads,
                    std::shared_ptr<ssl::context> tls, gateway_metrics& metrics, const clock& clock);
     ~upstream_pools();

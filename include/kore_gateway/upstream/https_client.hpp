@@ -20,6 +20,8 @@
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/upstream/connection_pool.hpp"
 #include "kore_gateway/upstream/upstream_client.hpp"
+#include "kore_gateway/util/clock.hpp"
+#include "kore_gateway/util/timer.hpp"
 #include "kore_gateway/util/url.hpp"
 
 namespace kore_gateway {
@@ -39,13 +41,14 @@ public:
     using executor_type = net::io_context::executor_type;
 
     // tls == nullptr: plain http (only used when the configuration allows insecure upstreams).
-    // ex's io_context must be run by one thread (see above).
+    // ex's io_context must be run by one thread (see above). clk times the deadlines and the idle
+    // sweep; it must outlive the client.
     static std::shared_ptr<https_client> create(executor_type ex, url origin,
                                                 std::shared_ptr<ssl::context> tls,
-                                                upstream_client_options opts);
+                                                upstream_client_options opts, const clock& clk);
 
     https_client(private_tag, executor_type ex, url origin, std::shared_ptr<ssl::context> tls,
-                 upstream_client_options opts);
+                 upstream_client_options opts, const clock& clk);
     ~https_client() override;
     https_client(const https_client&) = delete;
     https_client& operator=(const https_client&) = delete;
@@ -72,9 +75,7 @@ private:
     class lease;
     class exchange;
     using pool_type = connection_pool<std::shared_ptr<connection>, std::shared_ptr<exchange>>;
-    using timer_type =
-        net::basic_waitable_timer<std::chrono::steady_clock,
-                                  net::wait_traits<std::chrono::steady_clock>, executor_type>;
+    using timer_type = clock_timer<executor_type>;
 
     // A healthy connection back from an exchange: to the first waiter, else idle.
     void give_back(std::shared_ptr<connection> c);
@@ -93,6 +94,7 @@ private:
     std::optional<tcp::endpoint> literal_; // the origin's host is an IP address: no resolve
     std::shared_ptr<ssl::context> tls_;    // null: plain http
     upstream_client_options opts_;
+    const clock& clock_;
     std::atomic<std::uint64_t> opened_{0};
 
     mutable std::mutex mutex_; // guards pool_, sweep_timer_ and the waiters' timers

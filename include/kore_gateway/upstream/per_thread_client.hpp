@@ -21,9 +21,10 @@ namespace kore_gateway {
 class per_thread_client final : public upstream_client {
 public:
     // One executor per I/O thread (io_context_pool::executors()). tls == nullptr: plain http.
+    // clk times every pool's deadlines (https_client::create).
     per_thread_client(const std::vector<net::io_context::executor_type>& threads, const url& origin,
-                      const std::shared_ptr<ssl::context>& tls,
-                      const upstream_client_options& opts);
+                      const std::shared_ptr<ssl::context>& tls, const upstream_client_options& opts,
+                      const clock& clk);
 
     void async_exchange(upstream_request req, upstream_callback done) override;
 

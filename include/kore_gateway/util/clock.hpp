@@ -1,5 +1,6 @@
-// An injectable clock: the token provider, cache and rate limiter read time through it so that
-// unit tests move time by hand instead of sleeping.
+// An injectable clock: the token provider, cache, rate limiter and upstream deadlines read time
+// through it (their timers through clock_timer, util/timer.hpp) so that tests move time by hand
+// instead of sleeping.
 #pragma once
 
 #include <atomic>
@@ -14,12 +15,16 @@ public:
 
     virtual ~clock() = default;
     virtual time_point now() const = 0;
+    // True for the real clock, whose time points Asio's timers wait for directly. Any other clock
+    // moves only when told to, so clock_timer polls it.
+    virtual bool is_real_time() const { return false; }
 };
 
 // The real, monotonic clock.
 class steady_clock final : public clock {
 public:
     time_point now() const override { return std::chrono::steady_clock::now(); }
+    bool is_real_time() const override { return true; }
     static steady_clock& instance();
 };
 

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "unit/auth/fake_auth_server.hpp"
 
 namespace kore_gateway {
@@ -109,6 +110,27 @@ protected:
         const auto got = outcomes_.wait_for(before + 1);
         EXPECT_EQ(got.size(), before + 1);
         return got.empty() ? nullptr : got.back().token;
+    }
+
+    // True once async_get hands out the token access_token: it is published on the provider's
+    // strand after the answer, so this asks until it is there.
+    bool eventually_token(const std::string& access_token) {
+        return testing::eventually([&] {
+            const auto before = outcomes_.size();
+            provider_->async_get(outcomes_.collector());
+            const auto got = outcomes_.wait_for(before + 1);
+            return got.size() > before && got.back().token &&
+                   got.back().token->access_token == access_token;
+        });
+    }
+
+    // Waits until the provider has taken in the failed answer (and so fixed its retry time on
+    // the clock as it is now).
+    void wait_until_failed(upstream_errc error = upstream_errc::connect_failed) {
+        const auto expected = "last token request failed: unavailable (auth server unreachable: " +
+                              std::string(to_string(error)) + ")";
+        EXPECT_TRUE(testing::eventually([&] { return provider_->status() == expected; }))
+            << provider_->status();
     }
 
     net::io_context ioc_;
@@ -229,31 +251,41 @@ TEST_F(token_provider_test, a_token_past_refresh_at_is_not_handed_out) {
     EXPECT_EQ(got.back().token->access_token, "tok-2");
 }
 
-// The timers run on real time, so these two use the real clock with short delays.
+// The renewal and retry timer runs on the provider's clock: these advance it past the wake-up.
 TEST_F(token_provider_test, renews_in_the_background_before_the_token_goes_stale) {
-    make_provider(steady_clock::instance());
-    provider_->start();
-    ASSERT_TRUE(server_->wait_for_requests(1));
-    ASSERT_TRUE(server_->answer(token_answer("tok-1", 1)));
-    ASSERT_TRUE(server_->wait_for_requests(2)) << "no renewal within a few seconds";
-    ASSERT_TRUE(server_->answer(token_answer("tok-2", 1)));
+    make_provider(clock_);
+    const auto first = obtain_first("tok-1", 100);
+    ASSERT_NE(first, nullptr);
+    // Renewal starts at 80 % of the lifetime, ahead of refresh_at.
+    clock_.advance(79s);
+    EXPECT_EQ(server_->request_count(), 1u);
+    clock_.advance(1s);
+    ASSERT_TRUE(server_->wait_for_requests(2)) << "no renewal once the renewal time came";
+    EXPECT_TRUE(provider_->has_usable_token()) << "the old token serves until its refresh_at";
+    ASSERT_TRUE(server_->answer(token_answer("tok-2", 100)));
+    ASSERT_TRUE(eventually_token("tok-2"));
+
+    clock_.advance(80s);
     ASSERT_TRUE(server_->wait_for_requests(3)) << "the renewed token was not renewed in turn";
+    EXPECT_EQ(server_->request_count(), 3u);
 }
 
 TEST_F(token_provider_test, keeps_retrying_in_the_background_after_a_failure) {
-    make_provider(steady_clock::instance());
+    make_provider(clock_);
     provider_->start();
     ASSERT_TRUE(server_->wait_for_requests(1));
     ASSERT_TRUE(server_->answer(transport_failure(upstream_errc::connect_failed)));
-    ASSERT_TRUE(server_->wait_for_requests(2)) << "no retry within a few seconds";
+    // Past the longest backoff delay, with no caller asking: only the timer can send it.
+    wait_until_failed();
+    clock_.advance(31s);
+    ASSERT_TRUE(server_->wait_for_requests(2)) << "no retry once the backoff delay passed";
     ASSERT_TRUE(server_->answer(transport_failure(upstream_errc::timeout)));
-    ASSERT_TRUE(server_->wait_for_requests(3)) << "no second retry within a few seconds";
+    wait_until_failed(upstream_errc::timeout);
+    clock_.advance(31s);
+    ASSERT_TRUE(server_->wait_for_requests(3)) << "no second retry once its delay passed";
     ASSERT_TRUE(server_->answer(token_answer("tok-1")));
-    provider_->async_get(outcomes_.collector());
-    const auto got = outcomes_.wait_for(1);
-    ASSERT_EQ(got.size(), 1u);
-    EXPECT_EQ(got.front().error, token_errc::ok);
-    EXPECT_EQ(got.front().token->access_token, "tok-1");
+    ASSERT_TRUE(eventually_token("tok-1"));
+    EXPECT_EQ(server_->request_count(), 3u);
 }
 
 TEST_F(token_provider_test, stop_fails_the_waiters_and_later_gets) {

@@ -116,24 +116,32 @@ protected:
         thread_.join();
     }
 
+    // On the real clock unless a test moves clock_ itself (deadlines and the idle sweep).
     std::shared_ptr<https_client> make_client(const std::string& base_url,
                                               upstream_client_options opts = {},
-                                              std::shared_ptr<ssl::context> tls = {}) {
+                                              std::shared_ptr<ssl::context> tls = {},
+                                              const clock& clk = steady_clock::instance()) {
         if (!tls && base_url.starts_with("https")) {
             tls = make_client_tls_context({}, pki_.ca_pem);
         }
-        auto client =
-            https_client::create(ioc_.get_executor(), *parse_url(base_url), std::move(tls), opts);
+        auto client = https_client::create(ioc_.get_executor(), *parse_url(base_url),
+                                           std::move(tls), opts, clk);
         clients_.push_back(client);
         return client;
     }
 
-    // One exchange, waited for within test_bound; status 0 and error timeout when it never ends.
-    static upstream_result call(https_client& client, upstream_request req) {
+    // Starts one exchange; its result comes through the future.
+    static std::future<upstream_result> send(https_client& client, upstream_request req) {
         auto done = std::make_shared<std::promise<upstream_result>>();
         auto future = done->get_future();
         client.async_exchange(std::move(req),
                               [done](upstream_result r) { done->set_value(std::move(r)); });
+        return future;
+    }
+
+    // One exchange, waited for within test_bound; status 0 and error timeout when it never ends.
+    static upstream_result call(https_client& client, upstream_request req) {
+        auto future = send(client, std::move(req));
         if (future.wait_for(test_bound) != std::future_status::ready) {
             ADD_FAILURE() << "the exchange did not complete within " << test_bound.count() << " s";
             return {upstream_errc::timeout, {}};
@@ -153,6 +161,7 @@ protected:
         EXPECT_EQ(r.response.body(), "fine");
     }
 
+    manual_clock clock_;
     test_pki pki_ = make_test_pki();
     mock_server server_{[](const recorded_request& req) { return answer("hello " + req.target); },
                         make_server_tls_context(pki_.server)};
@@ -293,34 +302,36 @@ TEST_F(https_client_test, a_refused_connection_is_connect_failed) {
 }
 
 TEST_F(https_client_test, an_unresolvable_host_is_connect_failed) {
-    upstream_client_options opts;
-    opts.timeout = 3s;
-    auto client = make_client("https://no-such-host.invalid:443", opts);
+    // The deadline stands still: however slow the resolver, its own answer decides.
+    auto client = make_client("https://no-such-host.invalid:443", {}, {}, clock_);
     EXPECT_EQ(get(*client).error, upstream_errc::connect_failed);
 }
 
-TEST_F(https_client_test, a_hanging_upstream_times_out_within_the_deadline) {
+TEST_F(https_client_test, a_hanging_upstream_times_out_at_the_deadline) {
     server_.set_handler([](const recorded_request&) { return answer("", fault::hang); });
     upstream_client_options opts;
-    opts.timeout = 300ms;
-    auto client = make_client(server_.base_url(), opts);
+    opts.timeout = 10s;
+    auto client = make_client(server_.base_url(), opts, {}, clock_);
 
-    const auto start = std::chrono::steady_clock::now();
-    EXPECT_EQ(get(*client).error, upstream_errc::timeout);
-    const auto took = std::chrono::steady_clock::now() - start;
-    EXPECT_GE(took, 250ms);
-    EXPECT_LT(took, 2s);
+    auto result = send(*client, make_request(http::verb::get, "/hangs"));
+    ASSERT_TRUE(eventually([&] { return server_.request_count() == 1; }));
+    clock_.advance(10s - 1ms);
+    EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout) << "ended before its deadline";
+    clock_.advance(1ms);
+    ASSERT_EQ(result.wait_for(test_bound), std::future_status::ready);
+    EXPECT_EQ(result.get().error, upstream_errc::timeout);
     expect_healthy(*client, server_);
 }
 
 TEST_F(https_client_test, an_exchanges_deadline_leaves_its_connection_alone_once_it_is_over) {
     upstream_client_options opts;
-    opts.timeout = 200ms;
-    auto client = make_client(server_.base_url(), opts);
+    opts.timeout = 10s;
+    auto client = make_client(server_.base_url(), opts, {}, clock_);
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
-    // Past the first exchange's deadline: had its timer closed the pooled connection, the next
-    // request would find it closed and open another one.
-    std::this_thread::sleep_for(300ms);
+    // Past the first exchange's deadline (within the idle timeout): had its timer closed the
+    // pooled connection, the next request would find it closed and open another one.
+    clock_.advance(11s);
+    std::this_thread::sleep_for(20ms); // room for a wrongly still armed deadline to fire
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
     EXPECT_EQ(server_.accepted_connections(), 1u);
     EXPECT_EQ(client->snapshot().connections_opened, 1u);
@@ -329,28 +340,22 @@ TEST_F(https_client_test, an_exchanges_deadline_leaves_its_connection_alone_once
 TEST_F(https_client_test, waiting_for_a_slot_counts_against_the_deadline) {
     server_.set_handler([](const recorded_request&) { return answer("", fault::hang); });
     upstream_client_options opts;
-    opts.timeout = 1s;
+    opts.timeout = 10s;
     opts.max_connections = 1;
-    auto client = make_client(server_.base_url(), opts);
+    auto client = make_client(server_.base_url(), opts, {}, clock_);
 
-    // Both requests start together; the second waits until the first times out and frees the
-    // slot. Had its deadline started only then, it would end a whole timeout after the first.
-    using stamped = std::pair<upstream_result, std::chrono::steady_clock::time_point>;
-    std::vector<std::future<stamped>> done;
-    for (const char* target : {"/holds-the-slot", "/waits"}) {
-        auto p = std::make_shared<std::promise<stamped>>();
-        done.push_back(p->get_future());
-        client->async_exchange(make_request(http::verb::get, target), [p](upstream_result r) {
-            p->set_value({std::move(r), std::chrono::steady_clock::now()});
-        });
-    }
-    ASSERT_EQ(done[0].wait_for(test_bound), std::future_status::ready);
-    ASSERT_EQ(done[1].wait_for(test_bound), std::future_status::ready);
-    const auto [first, first_at] = done[0].get();
-    const auto [second, second_at] = done[1].get();
-    EXPECT_EQ(first.error, upstream_errc::timeout);
-    EXPECT_EQ(second.error, upstream_errc::timeout);
-    EXPECT_LT(second_at - first_at, 700ms);
+    // Both requests start together; the second waits for the slot the first holds. Had its
+    // deadline started only when the slot came, it would still be pending after one timeout.
+    auto first = send(*client, make_request(http::verb::get, "/holds-the-slot"));
+    auto second = send(*client, make_request(http::verb::get, "/waits"));
+    ASSERT_TRUE(eventually([&] { return server_.request_count() == 1; }));
+    ASSERT_TRUE(eventually([&] { return client->snapshot().waiting == 1; }));
+    clock_.advance(10s);
+    ASSERT_EQ(first.wait_for(test_bound), std::future_status::ready);
+    ASSERT_EQ(second.wait_for(test_bound), std::future_status::ready);
+    EXPECT_EQ(first.get().error, upstream_errc::timeout);
+    EXPECT_EQ(second.get().error, upstream_errc::timeout);
+    EXPECT_EQ(server_.request_count(), 1u) << "the waiter must not have been sent";
     expect_healthy(*client, server_);
 }
 
@@ -500,9 +505,13 @@ TEST_F(https_client_test, a_post_after_the_upstream_closed_the_idle_connection_g
 
 TEST_F(https_client_test, idle_connections_are_closed_after_the_idle_timeout) {
     upstream_client_options opts;
-    opts.idle_timeout = 100ms;
-    auto client = make_client(server_.base_url(), opts);
+    opts.idle_timeout = 30s;
+    auto client = make_client(server_.base_url(), opts, {}, clock_);
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
+    clock_.advance(30s - 1ms);
+    std::this_thread::sleep_for(20ms); // room for a sweep that came too early
+    EXPECT_EQ(client->snapshot().idle, 1u);
+    clock_.advance(1ms);
     EXPECT_TRUE(eventually([&] { return client->snapshot().idle == 0; }));
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
     EXPECT_EQ(server_.accepted_connections(), 2u);

@@ -50,9 +50,9 @@ protected:
     per_thread_client& make_client(std::size_t pool_size) {
         upstream_client_options opts;
         opts.max_connections = pool_size;
-        client_ =
-            std::make_shared<per_thread_client>(io_.executors(), *parse_url(server_.base_url()),
-                                                make_client_tls_context({}, pki_.ca_pem), opts);
+        client_ = std::make_shared<per_thread_client>(
+            io_.executors(), *parse_url(server_.base_url()),
+            make_client_tls_context({}, pki_.ca_pem), opts, steady_clock::instance());
         return *client_;
     }
 

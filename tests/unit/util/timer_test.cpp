@@ -1,0 +1,117 @@
+#include "kore_gateway/util/timer.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include <gtest/gtest.h>
+
+namespace kore_gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using timer = clock_timer<net::io_context::executor_type>;
+
+// Every wait here is bounded by this: a timer that never fires fails the test, never hangs it.
+constexpr auto test_bound = 5s;
+
+class clock_timer_test : public ::testing::Test {
+protected:
+    // Starts a wait whose outcome lands in result_.
+    void wait_on(timer& t) {
+        t.async_wait([this](error_code ec) { result_ = ec; });
+    }
+
+    // Runs handlers until the wait has completed or test_bound has passed.
+    bool run_until_done() {
+        ioc_.restart(); // an earlier wait may have left it out of work, hence stopped
+        const auto give_up = std::chrono::steady_clock::now() + test_bound;
+        while (!result_ && std::chrono::steady_clock::now() < give_up) {
+            ioc_.run_one_until(give_up);
+        }
+        return result_.has_value();
+    }
+
+    net::io_context ioc_;
+    manual_clock clock_;
+    std::optional<error_code> result_;
+};
+
+TEST_F(clock_timer_test, on_the_real_clock_fires_at_the_expiry) {
+    timer t(ioc_.get_executor(), steady_clock::instance());
+    const auto expiry = steady_clock::instance().now() + 20ms;
+    t.expires_at(expiry);
+    wait_on(t);
+    ASSERT_TRUE(run_until_done());
+    EXPECT_EQ(*result_, error_code{});
+    EXPECT_GE(steady_clock::instance().now(), expiry);
+}
+
+TEST_F(clock_timer_test, on_a_manual_clock_fires_once_the_clock_reaches_the_expiry) {
+    timer t(ioc_.get_executor(), clock_);
+    t.expires_after(10min);
+    wait_on(t);
+    // Many polls in real time change nothing while the clock stands still (a timer that fired
+    // early would be seen here on all but a very slow machine).
+    ioc_.run_for(50ms);
+    EXPECT_FALSE(result_.has_value());
+    clock_.advance(10min - 1ms);
+    ioc_.run_for(20ms);
+    EXPECT_FALSE(result_.has_value());
+
+    clock_.advance(1ms);
+    ASSERT_TRUE(run_until_done());
+    EXPECT_EQ(*result_, error_code{});
+}
+
+TEST_F(clock_timer_test, an_expiry_already_past_fires_at_once) {
+    for (const clock* clk : {static_cast<const clock*>(&clock_),
+                             static_cast<const clock*>(&steady_clock::instance())}) {
+        result_.reset();
+        timer t(ioc_.get_executor(), *clk, clk->now() - 1s);
+        wait_on(t);
+        ASSERT_TRUE(run_until_done()) << clk->is_real_time();
+        EXPECT_EQ(*result_, error_code{});
+    }
+}
+
+TEST_F(clock_timer_test, cancel_ends_the_wait_with_operation_aborted) {
+    for (const clock* clk : {static_cast<const clock*>(&clock_),
+                             static_cast<const clock*>(&steady_clock::instance())}) {
+        result_.reset();
+        timer t(ioc_.get_executor(), *clk);
+        t.expires_after(1h);
+        wait_on(t);
+        t.cancel();
+        ASSERT_TRUE(run_until_done()) << clk->is_real_time();
+        EXPECT_EQ(*result_, net::error::operation_aborted);
+    }
+}
+
+TEST_F(clock_timer_test, a_new_expiry_ends_the_pending_wait) {
+    for (const clock* clk : {static_cast<const clock*>(&clock_),
+                             static_cast<const clock*>(&steady_clock::instance())}) {
+        result_.reset();
+        timer t(ioc_.get_executor(), *clk);
+        t.expires_after(1h);
+        wait_on(t);
+        const auto before = clk->now();
+        t.expires_after(2h);
+        EXPECT_GE(t.expiry(), before + 2h);
+        EXPECT_LE(t.expiry(), clk->now() + 2h);
+        ASSERT_TRUE(run_until_done()) << clk->is_real_time();
+        EXPECT_EQ(*result_, net::error::operation_aborted);
+    }
+}
+
+TEST_F(clock_timer_test, destroying_the_timer_ends_the_wait_with_operation_aborted) {
+    {
+        timer t(ioc_.get_executor(), clock_);
+        t.expires_after(1h);
+        wait_on(t);
+    }
+    ASSERT_TRUE(run_until_done());
+    EXPECT_EQ(*result_, net::error::operation_aborted);
+}
+
+} // namespace
+} // namespace kore_gateway
