@@ -9,7 +9,8 @@ seconds=${1:-30}
 ./scripts/bootstrap.sh ci # clang and libclang-rt-14-dev
 
 dir=build-fuzz
-targets=(fuzz_request fuzz_desync fuzz_config fuzz_price_body fuzz_upstream_response fuzz_cache_key fuzz_json_validity)
+targets=(fuzz_request fuzz_desync fuzz_config fuzz_price_body fuzz_upstream_response fuzz_cache_key fuzz_json_validity
+    fuzz_redis_values)
 start=$SECONDS
 if [ ! -f "$dir/CMakeCache.txt" ]; then
     generator=()

@@ -1,5 +1,5 @@
 // unique_ptr for the OpenSSL objects the gateway and its fakes make (keys, certificates, JWS
-// parts, parameter builders): one deleter that knows each type's free function.
+// parts, parameter builders, ciphers): one deleter that knows each type's free function.
 #pragma once
 
 #include <memory>
@@ -20,6 +20,7 @@ struct openssl_free {
     void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
     void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
     void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+    void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
     void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
     void operator()(BIGNUM* p) const { BN_free(p); }
     void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
