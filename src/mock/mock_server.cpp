@@ -53,6 +53,14 @@ std::string header_bytes(const http::response<http::string_body>& res) {
 }
 
 // One write's worth of what the endless faults repeat.
+// The byte a trickle sends n-th: a status line, then one header line over and over.
+char trickle_byte(std::size_t n) {
+    constexpr std::string_view status_line = "HTTP/1.1 200 OK\r\n";
+    constexpr std::string_view header_line = "X-Trickle: slow\r\n";
+    return n < status_line.size() ? status_line[n]
+                                  : header_line[(n - status_line.size()) % header_line.size()];
+}
+
 std::string endless_piece(fault what) {
     if (what == fault::endless_headers) {
         std::string lines;
@@ -227,6 +235,8 @@ private:
             return do_write_raw("HTTP/1.1 200 OK\r\n");
         case fault::endless_chunked:
             return do_write_raw(header_bytes(chunked_start()));
+        case fault::trickle:
+            return do_write_raw(std::string(1, trickle_byte(trickled_++)));
         case fault::raw:
             return do_write_raw(reply_.body);
         }
@@ -321,6 +331,8 @@ private:
         case fault::endless_headers:
         case fault::endless_chunked:
             return do_write_raw(endless_piece(reply_.what));
+        case fault::trickle:
+            return do_wait(&connection::on_trickle_pause_over);
         case fault::raw:
             return reply_.close ? close() : do_read();
         default:
@@ -329,6 +341,13 @@ private:
     }
 
     void on_linger_over(error_code) { close(); }
+
+    void on_trickle_pause_over(error_code ec) {
+        if (ec) {
+            return close();
+        }
+        do_write_raw(std::string(1, trickle_byte(trickled_++)));
+    }
 
     // Reads and drops whatever comes, so that the peer closing is noticed.
     void do_hang() {
@@ -366,6 +385,7 @@ private:
     mock_reply reply_;
     http::response<http::string_body> res_;
     std::string raw_;
+    std::size_t trickled_ = 0; // bytes a trickle has sent
     bool keep_alive_ = false;
     enum class phase { reading, held, answering, writing } phase_ = phase::answering;
     bool close_after_write_ = false;

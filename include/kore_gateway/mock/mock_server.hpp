@@ -43,6 +43,8 @@ enum class fault {
     wrong_content_length, // announces more body than it sends, waits mock_reply::delay, closes
     endless_headers,      // writes header lines forever
     endless_chunked,      // writes chunked body data forever
+    trickle,              // writes an endless header one byte per mock_reply::delay: every read
+                          // makes progress, only the reader's overall deadline can end it
     raw,                  // writes mock_reply::body verbatim as the whole answer, then reads the
                           // next request (or closes when mock_reply::close)
 };

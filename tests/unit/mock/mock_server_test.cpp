@@ -418,6 +418,19 @@ TEST_F(mock_server_faults, endless_chunked) {
     EXPECT_TRUE(parser.chunked());
 }
 
+TEST_F(mock_server_faults, trickle_sends_an_endless_header_a_byte_per_delay) {
+    answer_with(faulty(fault::trickle, "", 10ms));
+    const auto start = steady::now();
+    send();
+    std::string bytes(40, '\0');
+    net::read(client_.stream(), net::buffer(bytes));
+    // A lower bound only: the 40 bytes cannot have come sooner than 39 pauses.
+    EXPECT_GE(steady::now() - start, 390ms);
+    EXPECT_EQ(bytes, "HTTP/1.1 200 OK\r\nX-Trickle: slow\r\nX-Tric");
+    // Still trickling: the header never ends.
+    EXPECT_EQ(net::read(client_.stream(), net::buffer(bytes.data(), 1)), 1u);
+}
+
 TEST_F(mock_server_faults, stop_ends_an_endless_answer_nobody_reads) {
     answer_with(faulty(fault::endless_chunked));
     send();
