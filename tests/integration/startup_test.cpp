@@ -54,6 +54,24 @@ TEST(startup, sighup_reloads_the_demo_and_the_gateway_keeps_serving) {
     EXPECT_EQ(gateway.wait_for_exit(start_bound), 0) << gateway.output();
 }
 
+TEST(startup, a_redis_url_is_not_silently_ignored) {
+    temporary_directory dir;
+    auto env = demo_env;
+    env["GATEWAY_REDIS_URL"] = "redis://kore:not-a-password-field@127.0.0.1:6379/0";
+    child_process gateway(KORE_GATEWAY_BINARY, {"--demo"}, env, dir.path(),
+                          dir.path() + "/out.log");
+    const auto port = gateway.wait_for_listening_port(start_bound);
+    ASSERT_TRUE(port) << gateway.output();
+    const auto output = gateway.output();
+    EXPECT_NE(output.find("GATEWAY_REDIS_URL is set, but sharing the cache and the token through "
+                          "Redis is not available"),
+              std::string::npos)
+        << output;
+    EXPECT_EQ(output.find("not-a-password-field"), std::string::npos) << output;
+    gateway.signal(SIGTERM);
+    EXPECT_EQ(gateway.wait_for_exit(start_bound), 0) << gateway.output();
+}
+
 TEST(startup, a_busy_port_is_named_with_the_variable_that_sets_it) {
     net::io_context ioc;
     tcp::acceptor taken(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
