@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -63,45 +64,47 @@ TEST_F(clock_timer_test, on_a_manual_clock_fires_once_the_clock_reaches_the_expi
     EXPECT_EQ(*result_, error_code{});
 }
 
-TEST_F(clock_timer_test, an_expiry_already_past_fires_at_once) {
-    for (const clock* clk : {static_cast<const clock*>(&clock_),
-                             static_cast<const clock*>(&steady_clock::instance())}) {
-        result_.reset();
-        timer t(ioc_.get_executor(), *clk, clk->now() - 1s);
-        wait_on(t);
-        ASSERT_TRUE(run_until_done()) << clk->is_real_time();
-        EXPECT_EQ(*result_, error_code{});
+// What a timer does alike on the real clock and on a manual one.
+class clock_timer_test_on_either_clock : public clock_timer_test,
+                                         public ::testing::WithParamInterface<bool> {
+protected:
+    const clock& clk() const {
+        return GetParam() ? static_cast<const clock&>(steady_clock::instance()) : clock_;
     }
+};
+
+TEST_P(clock_timer_test_on_either_clock, an_expiry_already_past_fires_at_once) {
+    timer t(ioc_.get_executor(), clk(), clk().now() - 1s);
+    wait_on(t);
+    ASSERT_TRUE(run_until_done());
+    EXPECT_EQ(*result_, error_code{});
 }
 
-TEST_F(clock_timer_test, cancel_ends_the_wait_with_operation_aborted) {
-    for (const clock* clk : {static_cast<const clock*>(&clock_),
-                             static_cast<const clock*>(&steady_clock::instance())}) {
-        result_.reset();
-        timer t(ioc_.get_executor(), *clk);
-        t.expires_after(1h);
-        wait_on(t);
-        t.cancel();
-        ASSERT_TRUE(run_until_done()) << clk->is_real_time();
-        EXPECT_EQ(*result_, net::error::operation_aborted);
-    }
+TEST_P(clock_timer_test_on_either_clock, cancel_ends_the_wait_with_operation_aborted) {
+    timer t(ioc_.get_executor(), clk());
+    t.expires_after(1h);
+    wait_on(t);
+    t.cancel();
+    ASSERT_TRUE(run_until_done());
+    EXPECT_EQ(*result_, net::error::operation_aborted);
 }
 
-TEST_F(clock_timer_test, a_new_expiry_ends_the_pending_wait) {
-    for (const clock* clk : {static_cast<const clock*>(&clock_),
-                             static_cast<const clock*>(&steady_clock::instance())}) {
-        result_.reset();
-        timer t(ioc_.get_executor(), *clk);
-        t.expires_after(1h);
-        wait_on(t);
-        const auto before = clk->now();
-        t.expires_after(2h);
-        EXPECT_GE(t.expiry(), before + 2h);
-        EXPECT_LE(t.expiry(), clk->now() + 2h);
-        ASSERT_TRUE(run_until_done()) << clk->is_real_time();
-        EXPECT_EQ(*result_, net::error::operation_aborted);
-    }
+TEST_P(clock_timer_test_on_either_clock, a_new_expiry_ends_the_pending_wait) {
+    timer t(ioc_.get_executor(), clk());
+    t.expires_after(1h);
+    wait_on(t);
+    const auto before = clk().now();
+    t.expires_after(2h);
+    EXPECT_GE(t.expiry(), before + 2h);
+    EXPECT_LE(t.expiry(), clk().now() + 2h);
+    ASSERT_TRUE(run_until_done());
+    EXPECT_EQ(*result_, net::error::operation_aborted);
 }
+
+INSTANTIATE_TEST_SUITE_P(clocks, clock_timer_test_on_either_clock, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param_info) {
+                             return std::string(param_info.param ? "real" : "manual");
+                         });
 
 TEST_F(clock_timer_test, destroying_the_timer_ends_the_wait_with_operation_aborted) {
     {
