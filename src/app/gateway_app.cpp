@@ -64,10 +64,8 @@ std::shared_ptr<jwks_source> gateway_app::jwks_for(const gateway_config& config)
         jwks_->location().path == location.path) {
         return jwks_;
     }
-    upstream_client_options options;
-    options.timeout = config.upstream_timeout;
-    options.max_response_bytes = config.upstream_max_response_bytes;
-    return jwks_source::create(io_.first().get_executor(), pools_->client_for(location, options),
+    return jwks_source::create(io_.first().get_executor(),
+                               pools_->client_for(location, client_options(config, location)),
                                location, config.upstream_timeout, clock_);
 }
 

@@ -1,8 +1,24 @@
 #include "kore_gateway/gateway/upstream_pools.hpp"
 
+#include <algorithm>
+
 #include "kore_gateway/util/sha256.hpp"
 
 namespace kore_gateway {
+
+upstream_client_options client_options(const gateway_config& config, const url& origin) {
+    const auto& all = config.upstreams;
+    const auto owner = std::find_if(all.begin(), all.end(), [&](const upstream_config& up) {
+        return up.base_url.origin() == origin.origin();
+    });
+    upstream_client_options options;
+    options.max_connections = owner != all.end()
+                                  ? owner->pool_size.value_or(config.upstream_pool_size)
+                                  : config.upstream_pool_size;
+    options.timeout = config.upstream_timeout;
+    options.max_response_bytes = config.upstream_max_response_bytes;
+    return options;
+}
 
 upstream_pools::upstream_pools(std::vector<net::io_context::executor_type> threads,
                                std::shared_ptr<ssl::context> tls, gateway_metrics& metrics,

@@ -1,28 +1,6 @@
 #include "kore_gateway/gateway/upstream_registry.hpp"
 
-#include <algorithm>
-
 namespace kore_gateway {
-namespace {
-
-// Deadlines are per request (forward_request::timeout); these are the pool's own limits. One
-// client per origin, so the first upstream (by name) on an origin sets its pool size; a token
-// endpoint on an origin of its own gets the global value.
-upstream_client_options client_options(const gateway_config& config, const url& origin) {
-    const auto& all = config.upstreams;
-    const auto owner = std::find_if(all.begin(), all.end(), [&](const upstream_config& up) {
-        return up.base_url.origin() == origin.origin();
-    });
-    upstream_client_options options;
-    options.max_connections = owner != all.end()
-                                  ? owner->pool_size.value_or(config.upstream_pool_size)
-                                  : config.upstream_pool_size;
-    options.timeout = config.upstream_timeout;
-    options.max_response_bytes = config.upstream_max_response_bytes;
-    return options;
-}
-
-} // namespace
 
 upstream_registry::upstream_registry(const gateway_config& config, upstream_pools& pools,
                                      gateway_metrics& metrics)

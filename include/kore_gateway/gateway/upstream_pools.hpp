@@ -20,6 +20,11 @@
 
 namespace kore_gateway {
 
+// The pool limits of origin's client under config. Deadlines are per request; these are the
+// pool's own limits. One client per origin, so the first upstream (by name) on an origin sets its
+// pool size; an origin of no upstream (a token endpoint, a JWKS) gets the global value.
+upstream_client_options client_options(const gateway_config& config, const url& origin);
+
 // Thread-safe; a snapshot's registry calls it while the snapshot is built.
 class upstream_pools {
 public:

@@ -3,6 +3,7 @@
 #include "kore_gateway/gateway/upstream_pools.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,35 @@ client_credentials credentials(std::string secret = "secret") {
 }
 
 class upstream_pools_test : public testing::upstream_pools_fixture {};
+
+TEST(client_options, an_origins_pool_is_sized_by_its_first_upstream_else_by_the_global_value) {
+    gateway_config config;
+    config.upstream_pool_size = 64;
+    config.upstream_timeout = 7s;
+    config.upstream_max_response_bytes = 1000;
+    const auto upstream = [](std::string name, std::string base_url,
+                             std::optional<std::size_t> pool_size) {
+        upstream_config up;
+        up.name = std::move(name);
+        up.base_url = *parse_url(base_url);
+        up.pool_size = pool_size;
+        return up;
+    };
+    config.upstreams = {upstream("crm", "https://crm.example:8443/v1", 8),
+                        upstream("crm_v2", "https://crm.example:8443/v2", 99),
+                        upstream("billing", "https://billing.example", std::nullopt)};
+
+    const auto crm = client_options(config, *parse_url("https://crm.example:8443/other"));
+    EXPECT_EQ(crm.max_connections, 8u);
+    EXPECT_EQ(client_options(config, *parse_url("https://billing.example/x")).max_connections, 64u);
+    // A JWKS or token endpoint on an origin of its own.
+    const auto idp = client_options(config, *parse_url("https://idp.example/jwks"));
+    EXPECT_EQ(idp.max_connections, 64u);
+    for (const auto& options : {crm, idp}) {
+        EXPECT_EQ(options.timeout, 7s);
+        EXPECT_EQ(options.max_response_bytes, 1000u);
+    }
+}
 
 TEST_F(upstream_pools_test, one_client_per_origin_whatever_the_path) {
     const auto client = pools_.client_for(*parse_url("https://a.example/v1"), {});
