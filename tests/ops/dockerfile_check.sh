@@ -34,12 +34,13 @@ installs() {
     done
 }
 # The Debian packages of the shared libraries a binary needs, but for the C and C++ runtimes that
-# bookworm-slim has. ldd names /lib/... where a package may have registered /usr/lib/... .
+# bookworm-slim has and the sanitizers' runtimes of a sanitizer build (the image is built
+# Release). ldd names /lib/... where a package may have registered /usr/lib/... .
 library_packages() {
     ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do
         dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null ||
             dpkg -S "${lib#/usr}" 2>/dev/null || echo "unpackaged:$lib"
-    done | cut -d: -f1 | sort -u | grep -vxE 'libc6|libstdc\+\+6|libgcc-s1'
+    done | cut -d: -f1 | sort -u | grep -vxE 'libc6|libstdc\+\+6|libgcc-s1|lib(a|ub|t|l)san[0-9]+'
 }
 non_root() { [ -n "$1" ] && [[ ! "${1%%:*}" =~ ^(root|0)$ ]]; }
 
