@@ -103,9 +103,13 @@ void run_connection(std::string_view bytes) {
     net::io_context ioc;
     tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     tcp::socket client(ioc);
-    client.connect(acceptor.local_endpoint());
     session::socket_type server(ioc);
-    acceptor.accept(server);
+    // Not a blocking connect and accept: libFuzzer's timeout alarm (SIGALRM) interrupts those
+    // (EINTR, thrown), while the reactor's wait simply resumes.
+    client.async_connect(acceptor.local_endpoint(), [](error_code ec) { require(!ec); });
+    acceptor.async_accept(server, [](error_code ec) { require(!ec); });
+    ioc.run();
+    ioc.restart();
 
     recording_handler handler;
     connection_tracker tracker(8, metrics);
@@ -116,7 +120,13 @@ void run_connection(std::string_view bytes) {
         connection->run();
     }
     // The whole input, then end of stream: the session reads what it will, answers, and closes.
-    net::write(client, net::buffer(bytes.data(), bytes.size()));
+    // Into the socket's buffer before the session runs (the input fits); a send the alarm
+    // interrupted is resumed where it stopped.
+    for (std::size_t sent = 0; sent < bytes.size();) {
+        error_code write_ec;
+        sent += net::write(client, net::buffer(bytes.data() + sent, bytes.size() - sent), write_ec);
+        require(!write_ec || write_ec == net::error::interrupted);
+    }
     client.shutdown(tcp::socket::shutdown_send);
     ioc.run();
 
@@ -126,7 +136,7 @@ void run_connection(std::string_view bytes) {
     for (;;) {
         const auto n = client.read_some(net::buffer(chunk), ec);
         wire.append(chunk.data(), n);
-        if (ec) {
+        if (ec && ec != net::error::interrupted) {
             break;
         }
     }
