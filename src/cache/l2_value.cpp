@@ -31,28 +31,15 @@ public:
 
     void raw(std::string_view bytes) { out_.append(bytes); }
 
-    void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
-
-    void u16(std::uint16_t v) {
+    // An integer of the layout: its exact width, little-endian.
+    template <class Int> void little(Int v) {
         unsigned char b[sizeof v];
-        endian::store_little_u16(b, v);
-        out_.append(reinterpret_cast<const char*>(b), sizeof b);
-    }
-
-    void u32(std::uint32_t v) {
-        unsigned char b[sizeof v];
-        endian::store_little_u32(b, v);
-        out_.append(reinterpret_cast<const char*>(b), sizeof b);
-    }
-
-    void s64(std::int64_t v) {
-        unsigned char b[sizeof v];
-        endian::store_little_s64(b, v);
+        endian::endian_store<Int, sizeof v, endian::order::little>(b, v);
         out_.append(reinterpret_cast<const char*>(b), sizeof b);
     }
 
     void text(std::string_view s) {
-        u32(static_cast<std::uint32_t>(s.size()));
+        little(static_cast<std::uint32_t>(s.size()));
         raw(s);
     }
 
@@ -77,45 +64,21 @@ public:
         return true;
     }
 
-    bool u8(std::uint8_t& v) {
+    template <class Int> bool little(Int& v) {
         std::string_view b;
         if (!raw(sizeof v, b)) {
             return false;
         }
-        v = static_cast<std::uint8_t>(b[0]);
+        v = endian::endian_load<Int, sizeof v, endian::order::little>(
+            reinterpret_cast<const unsigned char*>(b.data()));
         return true;
     }
 
-    bool u16(std::uint16_t& v) {
-        std::string_view b;
-        if (!raw(sizeof v, b)) {
-            return false;
-        }
-        v = endian::load_little_u16(reinterpret_cast<const unsigned char*>(b.data()));
-        return true;
-    }
-
-    bool u32(std::uint32_t& v) {
-        std::string_view b;
-        if (!raw(sizeof v, b)) {
-            return false;
-        }
-        v = endian::load_little_u32(reinterpret_cast<const unsigned char*>(b.data()));
-        return true;
-    }
-
-    bool unix_ms(std::int64_t& v) {
-        std::string_view b;
-        if (!raw(sizeof v, b)) {
-            return false;
-        }
-        v = endian::load_little_s64(reinterpret_cast<const unsigned char*>(b.data()));
-        return v >= 0 && v <= max_unix_ms;
-    }
+    bool unix_ms(std::int64_t& v) { return little(v) && v >= 0 && v <= max_unix_ms; }
 
     bool text(std::size_t max, std::string_view& out) {
         std::uint32_t n = 0;
-        return u32(n) && n <= max && raw(n, out);
+        return little(n) && n <= max && raw(n, out);
     }
 
     bool text(std::size_t max, std::string& out) {
@@ -149,17 +112,17 @@ std::string encode_l2_value(const cached_response& entry, const clock_reading& n
     const std::string_view body = entry.body ? std::string_view(*entry.body) : std::string_view();
     value_writer w(encoded_size(entry, body));
     w.raw(magic);
-    w.u8(format_version);
-    w.u16(static_cast<std::uint16_t>(entry.status));
-    w.s64(now.to_unix_ms(entry.stored_at));
-    w.s64(now.to_unix_ms(entry.expires_at));
-    w.s64(now.to_unix_ms(entry.stale_until));
+    w.little(format_version);
+    w.little(static_cast<std::uint16_t>(entry.status));
+    w.little(now.to_unix_ms(entry.stored_at));
+    w.little(now.to_unix_ms(entry.expires_at));
+    w.little(now.to_unix_ms(entry.stale_until));
     w.text(entry.content_type);
     w.text(entry.etag);
     w.text(entry.tags.route);
     w.text(entry.tags.upstream);
     w.text(entry.tags.upstream_path);
-    w.u32(static_cast<std::uint32_t>(entry.tags.params.size()));
+    w.little(static_cast<std::uint32_t>(entry.tags.params.size()));
     for (const auto& [name, value] : entry.tags.params) {
         w.text(name);
         w.text(value);
@@ -173,7 +136,7 @@ std::optional<cached_response> decode_l2_value(std::string_view value, std::size
     value_reader r(value);
     std::string_view prefix;
     std::uint8_t version = 0;
-    if (!r.raw(magic.size(), prefix) || prefix != magic || !r.u8(version) ||
+    if (!r.raw(magic.size(), prefix) || prefix != magic || !r.little(version) ||
         version != format_version) {
         return std::nullopt;
     }
@@ -181,7 +144,7 @@ std::optional<cached_response> decode_l2_value(std::string_view value, std::size
     std::int64_t stored = 0;
     std::int64_t expires = 0;
     std::int64_t stale_until = 0;
-    if (!r.u16(status) || status < 100 || status > 599 || !r.unix_ms(stored) ||
+    if (!r.little(status) || status < 100 || status > 599 || !r.unix_ms(stored) ||
         !r.unix_ms(expires) || !r.unix_ms(stale_until) || stored > expires ||
         expires > stale_until) {
         return std::nullopt;
@@ -196,7 +159,7 @@ std::optional<cached_response> decode_l2_value(std::string_view value, std::size
     if (!r.text(l2_max_text_bytes, entry.content_type) || !r.text(l2_max_text_bytes, entry.etag) ||
         !r.text(l2_max_text_bytes, entry.tags.route) ||
         !r.text(l2_max_text_bytes, entry.tags.upstream) ||
-        !r.text(l2_max_text_bytes, entry.tags.upstream_path) || !r.u32(param_count) ||
+        !r.text(l2_max_text_bytes, entry.tags.upstream_path) || !r.little(param_count) ||
         param_count > l2_max_params || param_count > r.left() / min_param_bytes) {
         return std::nullopt;
     }
