@@ -75,7 +75,7 @@ jwks_source::jwks_source(net::any_io_executor executor, std::shared_ptr<upstream
     : executor_(executor), strand_(net::make_strand(executor)), client_(std::move(client)),
       location_(std::move(jwks_url)),
       display_url_(location_.scheme + "://" + location_.host_header() + location_.path),
-      timeout_(timeout), clock_(clk), timer_(strand_), random_(std::random_device{}()) {}
+      timeout_(timeout), clock_(clk), timer_(strand_, clk), random_(std::random_device{}()) {}
 
 void jwks_source::start() {
     net::post(strand_, [self = shared_from_this()] {
@@ -220,9 +220,8 @@ void jwks_source::schedule_wakeup() {
         timer_.cancel();
         return;
     }
-    // The decision reads the injected clock, the timer real time: the delay is what they share.
-    // A wake-up that comes too early is harmless, on_check just rearms the timer.
-    timer_.expires_after(std::max(clock::duration::zero(), *next_fetch_at_ - clock_.now()));
+    // A wake-up that comes too early is harmless: on_check just rearms the timer.
+    timer_.expires_at(*next_fetch_at_);
     timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_wakeup(ec); });
 }
 

@@ -18,6 +18,7 @@
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/upstream/upstream_client.hpp"
 #include "kore_gateway/util/clock.hpp"
+#include "kore_gateway/util/timer.hpp"
 #include "kore_gateway/util/url.hpp"
 
 namespace kore_gateway {
@@ -84,7 +85,7 @@ private:
     const clock& clock_;
 
     // Used on the strand only.
-    net::steady_timer timer_;
+    clock_timer<net::strand<net::any_io_executor>> timer_;
     std::shared_ptr<const jwk_set> set_;
     bool fetching_ = false;
     bool stopped_ = false;

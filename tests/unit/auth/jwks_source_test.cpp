@@ -129,8 +129,8 @@ protected:
                                       3s, clock_);
     }
 
-    // Runs every handler that is ready; the source never waits on real time except its timer,
-    // which the tests replace with check_now().
+    // Runs every handler that is ready; the source's timer runs on the manual clock, and
+    // check_now() makes it look at once after the clock moved.
     void settle() { ioc_.poll(); }
 
     // Runs the io_context until done() holds; the bound only stops a hang.
