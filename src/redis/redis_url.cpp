@@ -1,11 +1,11 @@
 #include "kore_gateway/redis/redis_url.hpp"
 
-#include <algorithm>
 #include <charconv>
 
 #include <boost/url.hpp>
 
 #include "kore_gateway/util/ascii.hpp"
+#include "kore_gateway/util/url.hpp"
 
 namespace kore_gateway {
 
@@ -15,21 +15,15 @@ redis_url_result refuse(std::string why) {
     return {std::nullopt, std::move(why)};
 }
 
-// A whole decimal number in [min, max], nothing around it.
-std::optional<unsigned> parse_number(std::string_view text, unsigned min, unsigned max) {
-    unsigned value = 0;
+// A database number: a whole decimal number, nothing around it.
+std::optional<int> parse_db(std::string_view text) {
+    unsigned value = 0; // unsigned: no sign is accepted, not even "-0"
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min ||
-        value > max) {
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() ||
+        value > 1'000'000) {
         return std::nullopt;
     }
-    return value;
-}
-
-bool is_host_name(std::string_view host) {
-    return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-        return is_ascii_alnum(c) || c == '.' || c == '-' || c == '_';
-    });
+    return static_cast<int>(value);
 }
 
 } // namespace
@@ -81,22 +75,22 @@ redis_url_result parse_redis_url(std::string_view text) {
         return refuse("the host must be a DNS name or an IP address");
     }
     if (u.has_port()) {
-        const auto port = parse_number(u.port(), 1, 65535);
+        const auto port = parse_port(u.port());
         if (!port) {
             return refuse("the port must be a number from 1 to 65535");
         }
-        result.port = static_cast<std::uint16_t>(*port);
+        result.port = *port;
     }
     std::string_view path = u.encoded_path();
     if (path.starts_with('/')) {
         path.remove_prefix(1);
     }
     if (!path.empty()) {
-        const auto db = parse_number(path, 0, 1'000'000);
+        const auto db = parse_db(path);
         if (!db) {
             return refuse("the path must be empty or a database number, as in redis://host:6379/2");
         }
-        result.db = static_cast<int>(*db);
+        result.db = *db;
     }
     return {std::move(result), {}};
 }

@@ -16,6 +16,22 @@ std::string url::origin() const {
     return scheme + "://" + host + ":" + std::to_string(port);
 }
 
+bool is_host_name(std::string_view host) {
+    return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+        return is_ascii_alnum(c) || c == '.' || c == '-' || c == '_';
+    });
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value == 0 ||
+        value > 65535) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
 std::optional<url> parse_url(std::string_view text) {
     url result;
     if (text.starts_with("https://")) {
@@ -38,22 +54,14 @@ std::optional<url> parse_url(std::string_view text) {
     }
     if (const auto colon = authority.rfind(':');
         colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-        const auto port_text = authority.substr(colon + 1);
-        unsigned value = 0;
-        auto [end, ec] =
-            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-        if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 ||
-            value > 65535) {
+        const auto port = parse_port(authority.substr(colon + 1));
+        if (!port) {
             return std::nullopt;
         }
-        result.port = static_cast<std::uint16_t>(value);
+        result.port = *port;
         authority = authority.substr(0, colon);
     }
-    const bool host_ok =
-        !authority.empty() && std::all_of(authority.begin(), authority.end(), [](char c) {
-            return is_ascii_alnum(c) || c == '.' || c == '-' || c == '_';
-        });
-    if (!host_ok) {
+    if (!is_host_name(authority)) {
         return std::nullopt;
     }
     result.host = std::string(authority);

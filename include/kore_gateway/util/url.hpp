@@ -24,4 +24,9 @@ struct url {
 // Accepts http(s)://host[:port][/path]; no user info, query or fragment.
 std::optional<url> parse_url(std::string_view text);
 
+// The pieces of an authority the configuration's URLs (upstreams, GATEWAY_REDIS_URL) accept:
+// a host name of letters, digits, '.', '-' and '_'; a port from 1 to 65535, digits only.
+bool is_host_name(std::string_view host);
+std::optional<std::uint16_t> parse_port(std::string_view text);
+
 } // namespace kore_gateway
