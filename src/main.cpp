@@ -64,12 +64,12 @@ int main(int argc, char** argv) {
         return 0;
     }
     setup_logging(config.log_level, config.log_format);
-    if (const auto redis = env("GATEWAY_REDIS_URL"); redis && !redis->empty()) {
-        // Section 13 is being built: say so rather than let replicas believe they share. The URL
-        // is not echoed (a user may have put a password in it).
-        spdlog::warn("GATEWAY_REDIS_URL is set, but sharing the cache and the token through Redis "
-                     "is not available in this version: this process keeps its own cache and "
-                     "token");
+    if (!config.redis_url.empty()) {
+        // Section 13's shared token is not built yet: say so rather than let replicas believe
+        // they share it.
+        spdlog::warn("GATEWAY_REDIS_URL is set: the cache is shared through Redis, but sharing "
+                     "the upstream token is not available in this version: each replica fetches "
+                     "its own");
     }
     try {
         if (demo) {

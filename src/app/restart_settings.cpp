@@ -33,6 +33,10 @@ std::vector<std::string> keep_restart_settings(const gateway_config& running,
     keep("stale_if_error_s", running.stale_if_error, next.stale_if_error, changed);
     keep("cache_max_bytes", running.cache_max_bytes, next.cache_max_bytes, changed);
     keep("log_format", running.log_format, next.log_format, changed);
+    keep("redis_url", running.redis_url, next.redis_url, changed);
+    keep("redis_password", running.redis_password, next.redis_password, changed);
+    keep("redis_timeout_ms", running.redis_timeout, next.redis_timeout, changed);
+    keep("redis_key_prefix", running.redis_key_prefix, next.redis_key_prefix, changed);
     return changed;
 }
 

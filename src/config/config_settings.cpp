@@ -11,6 +11,7 @@
 
 #include "kore_gateway/config/config_checks.hpp"
 #include "kore_gateway/config/upstream_config_loader.hpp"
+#include "kore_gateway/redis/redis_url.hpp"
 #include "kore_gateway/util/ascii.hpp"
 
 namespace kore_gateway {
@@ -169,6 +170,21 @@ const std::vector<setting>& settings() {
                             &g::circuit_failures),
             integer_setting("circuit_open_ms", "GATEWAY_CIRCUIT_OPEN_MS", 100, max_timeout_ms,
                             &g::circuit_open),
+            // Secret as well: a refused URL may be one with a password in it, and is never
+            // quoted back.
+            {.key = "redis_url",
+             .env = "GATEWAY_REDIS_URL",
+             .type = kind::string,
+             .secret = true,
+             .accepts = [](std::string_view v) { return parse_redis_url(v).url.has_value(); },
+             .syntax = "redis://[user@]host[:port][/db] or rediss://... without a password (the "
+                       "password goes in GATEWAY_REDIS_PASSWORD)",
+             .assign = [](raw_config& r,
+                          const json& v) { r.cfg.redis_url = v.get<std::string>(); }},
+            string_setting("redis_password", "GATEWAY_REDIS_PASSWORD", &g::redis_password, true),
+            integer_setting("redis_timeout_ms", "GATEWAY_REDIS_TIMEOUT_MS", 1, 60000,
+                            &g::redis_timeout),
+            string_setting("redis_key_prefix", "GATEWAY_REDIS_KEY_PREFIX", &g::redis_key_prefix),
         };
         return s;
     }();

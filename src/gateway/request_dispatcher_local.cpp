@@ -1,5 +1,6 @@
 // request_dispatcher's answers on the gateway's own endpoints (CONTRACT.md sections 3, 12, 14
 // and 17): health, readiness, metrics, the OpenAPI document and the admin calls.
+#include <boost/url/parse_query.hpp>
 #include <nlohmann/json.hpp>
 
 #include "kore_gateway/gateway/dispatcher_exchange.hpp"
@@ -42,7 +43,7 @@ std::optional<route_outcome> request_dispatcher::answer_local(local_endpoint end
         if (auto refused = admin_refusal(ex->req)) {
             return refused;
         }
-        return purge();
+        return purge(ex);
     case local_endpoint::admin_reload:
         if (auto refused = admin_refusal(ex->req)) {
             return refused;
@@ -89,9 +90,27 @@ std::optional<route_outcome> request_dispatcher::admin_refusal(const request& re
     return std::nullopt;
 }
 
-route_outcome request_dispatcher::purge() {
-    const auto purged = upstream_.purge_cache();
-    return json_outcome(http::status::ok, {{"purged", purged}});
+// POST /admin/cache/purge empties the cache; ?route=NAME only that route's entries (section 13).
+std::optional<route_outcome> request_dispatcher::purge(const exchange_ptr& ex) {
+    std::string route;
+    if (!ex->query.empty()) {
+        // Its own NUL-terminated copy: Boost.URL 1.81 reads a view up to a NUL, past its size.
+        const std::string query(ex->query);
+        const auto params = boost::urls::parse_query(query);
+        if (!params || params->size() != 1 || params->begin()->key != "route" ||
+            params->begin()->value.empty()) {
+            return error_outcome(errors::bad_request,
+                                 "a purge takes no query, or one route=NAME parameter");
+        }
+        route = params->begin()->value.decode();
+    }
+    const bool known = upstream_.purge_cache(route, [this, ex](std::size_t purged) {
+        ex->done(finish(*ex, json_outcome(http::status::ok, {{"purged", purged}})));
+    });
+    if (!known) {
+        return error_outcome(errors::not_found, "route= names no route of this gateway");
+    }
+    return std::nullopt;
 }
 
 void request_dispatcher::reload(const exchange_ptr& ex) {

@@ -139,8 +139,9 @@ void route_forwarding::handle(upstream_call&& call, outcome_fn done) {
     }
     auto outgoing = outgoing_to(path);
     cache_tags tags{row.name, row.upstream, std::move(path), call_values(call)};
+    const auto bound = outgoing.timeout;
     cache_.fill(
-        key, std::move(tags), row.cache_ttl,
+        key, std::move(tags), row.cache_ttl, bound,
         [target, outgoing = std::move(outgoing)](cached_fetch::fetch_done fetched) mutable {
             target->forward->forward(std::move(outgoing), std::move(fetched));
         },
@@ -252,23 +253,36 @@ void route_forwarding::invalidate_after_write(const upstream_call& call,
                                               const std::string& upstream_path) {
     const auto& row = *call.row;
     const auto bound = call_values(call);
-    const auto dropped = cache_.invalidate([&](const cache_tags& tags) {
-        if (tags.upstream == row.upstream && tags.upstream_path == upstream_path) {
-            return true;
+    // The routes whose entries the filter may drop, for the shared tier and the other replicas,
+    // which drop those routes' entries whole: the cached GET routes onto this upstream path, and
+    // the routes invalidates names.
+    std::vector<std::string> routes(row.invalidates.begin(), row.invalidates.end());
+    for (const auto& other : routes_.rows()) {
+        if (other.method == http::verb::get && other.cache_ttl.count() > 0 &&
+            other.upstream == row.upstream && match_template(other.upstream_path, upstream_path) &&
+            std::find(routes.begin(), routes.end(), other.name) == routes.end()) {
+            routes.push_back(other.name);
         }
-        if (std::find(row.invalidates.begin(), row.invalidates.end(), tags.route) ==
-            row.invalidates.end()) {
-            return false;
-        }
-        for (const auto& [name, value] : bound) {
-            for (const auto& [tag_name, tag_value] : tags.params) {
-                if (tag_name == name && tag_value != value) {
-                    return false;
+    }
+    const auto dropped = cache_.invalidate(
+        [&](const cache_tags& tags) {
+            if (tags.upstream == row.upstream && tags.upstream_path == upstream_path) {
+                return true;
+            }
+            if (std::find(row.invalidates.begin(), row.invalidates.end(), tags.route) ==
+                row.invalidates.end()) {
+                return false;
+            }
+            for (const auto& [name, value] : bound) {
+                for (const auto& [tag_name, tag_value] : tags.params) {
+                    if (tag_name == name && tag_value != value) {
+                        return false;
+                    }
                 }
             }
-        }
-        return true;
-    });
+            return true;
+        },
+        routes);
     if (dropped > 0) {
         spdlog::debug("route {}: a write dropped {} cached entries", row.name, dropped);
     }
@@ -278,10 +292,18 @@ std::string route_forwarding::not_ready_reason() const {
     return registry_.not_ready_reason();
 }
 
-std::size_t route_forwarding::purge_cache() {
-    const auto purged = cache_.purge();
-    spdlog::info("cache purged: {} entries", purged);
-    return purged;
+bool route_forwarding::purge_cache(const std::string& route,
+                                   std::function<void(std::size_t)> done) {
+    if (!route.empty() && std::none_of(routes_.rows().begin(), routes_.rows().end(),
+                                       [&route](const route_row& r) { return r.name == route; })) {
+        return false;
+    }
+    cache_.purge(route, [route, done = std::move(done)](std::size_t purged) {
+        spdlog::info("cache purged{}: {} entries", route.empty() ? "" : " for route " + route,
+                     purged);
+        done(purged);
+    });
+    return true;
 }
 
 } // namespace kore_gateway

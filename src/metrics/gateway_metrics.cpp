@@ -63,6 +63,25 @@ gateway_metrics::gateway_metrics()
                                     "Requests answered from an expired entry because the "
                                     "upstream failed.")
                        .with({})),
+      l2_hits_(registry_
+                   .add_counter("kore_gateway_l2_hits_total",
+                                "Memory-cache misses answered by the shared tier (Redis).")
+                   .with({})),
+      l2_misses_(registry_
+                     .add_counter("kore_gateway_l2_misses_total",
+                                  "Memory-cache misses the shared tier (Redis) could not answer.")
+                     .with({})),
+      l2_errors_(registry_
+                     .add_counter("kore_gateway_l2_errors_total",
+                                  "Shared-tier (Redis) commands that failed or timed out, and "
+                                  "values that could not be read; each was served as a miss.")
+                     .with({})),
+      redis_lock_waits_(registry_
+                            .add_counter("kore_gateway_redis_lock_waits_total",
+                                         "Misses that waited for another replica's fill.")
+                            .with({})),
+      redis_up_(registry_.add_gauge("kore_gateway_redis_up",
+                                    "1 while the shared tier (Redis) is usable, else 0.")),
       cache_evictions_(
           registry_.add_counter("kore_gateway_cache_evictions_total",
                                 "Cache entries evicted to stay within the byte bound.")),
@@ -167,6 +186,10 @@ void gateway_metrics::set_cache_bytes(value_callback fn) {
 
 void gateway_metrics::set_cache_waiting(value_callback fn) {
     cache_waiting_.set_callback({}, std::move(fn));
+}
+
+void gateway_metrics::set_redis_up(value_callback fn) {
+    redis_up_.set_callback({}, std::move(fn));
 }
 
 } // namespace kore_gateway

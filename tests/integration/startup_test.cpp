@@ -11,6 +11,8 @@
 #include "kore_gateway/util/sha256.hpp"
 #include "support/child_process.hpp"
 #include "support/eventually.hpp"
+#include "support/metrics.hpp"
+#include "support/redis_server.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -54,20 +56,39 @@ TEST(startup, sighup_reloads_the_demo_and_the_gateway_keeps_serving) {
     EXPECT_EQ(gateway.wait_for_exit(start_bound), 0) << gateway.output();
 }
 
-TEST(startup, a_redis_url_is_not_silently_ignored) {
+TEST(startup, a_redis_url_with_a_password_is_refused_without_quoting_it) {
     temporary_directory dir;
     auto env = demo_env;
     env["GATEWAY_REDIS_URL"] = "redis://kore:not-a-password-field@127.0.0.1:6379/0";
     child_process gateway(KORE_GATEWAY_BINARY, {"--demo"}, env, dir.path(),
                           dir.path() + "/out.log");
+    EXPECT_EQ(gateway.wait_for_exit(start_bound), 1) << gateway.output();
+    const auto output = gateway.output();
+    EXPECT_NE(output.find("GATEWAY_REDIS_URL"), std::string::npos) << output;
+    EXPECT_NE(output.find("GATEWAY_REDIS_PASSWORD"), std::string::npos) << output;
+    EXPECT_EQ(output.find("not-a-password-field"), std::string::npos) << output;
+}
+
+// The shared token is not built yet: a replica says so, and names where its shared tier is.
+TEST(startup, with_redis_the_gateway_names_its_shared_tier_and_what_it_does_not_share) {
+    redis_server redis("startup-redis-password");
+    temporary_directory dir;
+    auto env = demo_env;
+    env["GATEWAY_REDIS_URL"] = redis.url(2);
+    env["GATEWAY_REDIS_PASSWORD"] = "startup-redis-password";
+    child_process gateway(KORE_GATEWAY_BINARY, {"--demo"}, env, dir.path(),
+                          dir.path() + "/out.log");
     const auto port = gateway.wait_for_listening_port(start_bound);
     ASSERT_TRUE(port) << gateway.output();
+    EXPECT_TRUE(eventually(
+        [&] { return metric_value(metrics_text(*port), "kore_gateway_redis_up") == 1.0; },
+        start_bound))
+        << gateway.output();
     const auto output = gateway.output();
-    EXPECT_NE(output.find("GATEWAY_REDIS_URL is set, but sharing the cache and the token through "
-                          "Redis is not available"),
-              std::string::npos)
+    EXPECT_NE(output.find("shared tier: Redis at " + redis.url(2)), std::string::npos) << output;
+    EXPECT_NE(output.find("sharing the upstream token is not available"), std::string::npos)
         << output;
-    EXPECT_EQ(output.find("not-a-password-field"), std::string::npos) << output;
+    EXPECT_EQ(output.find("startup-redis-password"), std::string::npos) << output;
     gateway.signal(SIGTERM);
     EXPECT_EQ(gateway.wait_for_exit(start_bound), 0) << gateway.output();
 }

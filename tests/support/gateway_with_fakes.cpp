@@ -43,8 +43,13 @@ void gateway_with_fakes::start(const adjust_config& adjust) {
     if (adjust) {
         adjust(config);
     }
+    config_ = config;
     gateway_ = std::make_unique<running_gateway>(std::move(config),
                                                  options_.trust_fakes_ca ? ca_pem() : "");
+}
+
+std::unique_ptr<running_gateway> gateway_with_fakes::replica() const {
+    return std::make_unique<running_gateway>(config_, options_.trust_fakes_ca ? ca_pem() : "");
 }
 
 const std::string& gateway_with_fakes::ca_pem() const {

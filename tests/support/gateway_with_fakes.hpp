@@ -50,6 +50,10 @@ public:
     // a configuration that needs what the test learnt from the fakes.
     void start(const adjust_config& adjust = {});
 
+    // Another gateway with this one's configuration, on the same fakes and a port of its own: a
+    // replica (CONTRACT.md section 13). Stop it before this fixture.
+    std::unique_ptr<running_gateway> replica() const;
+
     std::uint16_t port() const { return gateway_->port(); }
     running_gateway& gateway() { return *gateway_; }
     // The CA the gateway trusts for the fakes.
@@ -67,6 +71,7 @@ public:
 
 private:
     gateway_options options_;
+    gateway_config config_; // the gateway's, once started
     // Before the gateway: it must stop before its upstreams.
     std::unique_ptr<demo_upstreams> demo_;
     std::unique_ptr<fwd_fakes> chosen_;

@@ -13,6 +13,7 @@
 #include "kore_gateway/app/gateway_snapshot.hpp"
 #include "kore_gateway/app/snapshot_handler.hpp"
 #include "kore_gateway/cache/cached_fetch.hpp"
+#include "kore_gateway/cache/shared_cache.hpp"
 #include "kore_gateway/config/config.hpp"
 #include "kore_gateway/gateway/upstream_pools.hpp"
 #include "kore_gateway/metrics/gateway_metrics.hpp"
@@ -82,6 +83,10 @@ private:
     net::signal_set signals_;
     clock_timer<net::io_context::executor_type> drain_deadline_;
     std::unique_ptr<upstream_pools> pools_;
+    // The shared tier (section 13), with GATEWAY_REDIS_URL only: the connections, then the cache
+    // tier on them. Their replies run on io_'s threads, like every other handler.
+    std::unique_ptr<redis_links> redis_;
+    std::unique_ptr<shared_cache> shared_;
     std::unique_ptr<cached_fetch> cache_;
     std::unique_ptr<snapshot_handler> handler_;
     // The JWKS source in use and the client it fetches with; replaced by reloads (on control_),

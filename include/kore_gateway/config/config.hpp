@@ -138,6 +138,13 @@ struct gateway_config {
     unsigned circuit_failures = 5;   // consecutive failures that open a circuit; 0 = off
     std::chrono::milliseconds circuit_open{5000};
 
+    // Replicas (CONTRACT.md section 13): the shared tier. An empty URL: one process, nothing
+    // shared. The URL is checked by parse_redis_url when loaded.
+    std::string redis_url;
+    std::string redis_password;
+    std::chrono::milliseconds redis_timeout{50}; // one request's Redis commands together
+    std::string redis_key_prefix = "kore-gateway:";
+
     // The configured upstream of that name; null when it is not declared or has no URL.
     const upstream_config* find_upstream(std::string_view name) const {
         const auto it = std::lower_bound(

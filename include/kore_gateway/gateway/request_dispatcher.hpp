@@ -77,7 +77,7 @@ private:
     void reload(const exchange_ptr& ex);
     route_outcome readiness() const;
     route_outcome metrics_answer() const;
-    route_outcome purge();
+    std::optional<route_outcome> purge(const exchange_ptr& ex);
 
     // 404 and 405 (or 204 with Allow): what the path and method alone decide. Sets the route
     // label; nullopt for a request that goes on.

@@ -23,7 +23,7 @@ public:
 
     void handle(upstream_call&& call, outcome_fn done) override;
     std::string not_ready_reason() const override;
-    std::size_t purge_cache() override;
+    bool purge_cache(const std::string& route, std::function<void(std::size_t)> done) override;
 
 private:
     route_outcome pass_through(const forward_result& fetched,

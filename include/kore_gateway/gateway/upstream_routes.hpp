@@ -2,6 +2,7 @@
 // route row and checked its parameters, query and body.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,8 +36,10 @@ public:
     virtual void handle(upstream_call&& call, outcome_fn done) = 0;
     // Readiness of every configured upstream: empty when ready, else the reason.
     virtual std::string not_ready_reason() const = 0;
-    // Empties the response cache; returns how many entries were dropped.
-    virtual std::size_t purge_cache() = 0;
+    // Empties the response cache (route empty), or drops one route's entries, in every replica
+    // (section 13); done gets how many entries were dropped. False, without calling done, when
+    // no route has that name.
+    virtual bool purge_cache(const std::string& route, std::function<void(std::size_t)> done) = 0;
 };
 
 } // namespace kore_gateway

@@ -25,6 +25,13 @@ public:
     void cache_miss() noexcept { cache_misses_.inc(); }
     void cache_stale() noexcept { cache_stale_.inc(); }
 
+    // The shared tier (CONTRACT.md section 13): an L1 miss answered by Redis or not, a Redis
+    // command that failed or a value that could not be read, a wait for another replica's fill.
+    void l2_hit() noexcept { l2_hits_.inc(); }
+    void l2_miss() noexcept { l2_misses_.inc(); }
+    void l2_error() noexcept { l2_errors_.inc(); }
+    void redis_lock_wait() noexcept { redis_lock_waits_.inc(); }
+
     void token_request(std::string_view upstream);
     void token_failure(std::string_view upstream);
 
@@ -46,6 +53,8 @@ public:
     void set_cache_entries(value_callback fn);
     void set_cache_bytes(value_callback fn);
     void set_cache_waiting(value_callback fn);
+    // 1 while Redis is configured and usable (section 13); absent without Redis.
+    void set_redis_up(value_callback fn);
 
     // The exposition for GET /metrics; serve with prometheus_content_type.
     std::string render() const { return registry_.render(); }
@@ -60,6 +69,11 @@ private:
     counter& cache_hits_;
     counter& cache_misses_;
     counter& cache_stale_;
+    counter& l2_hits_;
+    counter& l2_misses_;
+    counter& l2_errors_;
+    counter& redis_lock_waits_;
+    gauge_family& redis_up_;
     counter_family& cache_evictions_;
     gauge_family& cache_entries_;
     gauge_family& cache_bytes_;

@@ -50,12 +50,19 @@ protected:
     // Starts or joins the fill of key with a fetch that the test completes by hand.
     void fill(const std::string& key, cache_tags tags = tags_of("items")) {
         cache_.fill(
-            key, std::move(tags), ttl,
+            key, std::move(tags), ttl, 10s,
             [this](cached_fetch::fetch_done done) { fetches_.push_back(std::move(done)); },
             [this](const cache_answer& a) {
                 answers_.push_back({a.entry, std::string(a.x_cache),
                                     a.fetched ? std::optional(*a.fetched) : std::nullopt});
             });
+    }
+    // purge() without a shared tier answers at once.
+    std::size_t purge(const std::string& route = {}) {
+        std::optional<std::size_t> purged;
+        cache_.purge(route, [&purged](std::size_t n) { purged = n; });
+        EXPECT_TRUE(purged) << "purge did not answer at once";
+        return purged.value_or(0);
     }
     // Completes the oldest fetch under way.
     void complete(forward_result result) {
@@ -222,9 +229,11 @@ TEST_F(cached_fetch_test, invalidate_drops_only_the_entries_whose_tags_match) {
     store("item 1", tags_of("items", "1"));
     const auto item_2 = store("item 2", tags_of("items", "2"));
     const auto list = store("list", tags_of("lists", "1"));
-    const auto dropped = cache_.invalidate([](const cache_tags& tags) {
-        return tags.route == "items" && tags.params[0].second == "1";
-    });
+    const auto dropped = cache_.invalidate(
+        [](const cache_tags& tags) {
+            return tags.route == "items" && tags.params[0].second == "1";
+        },
+        {"items"});
     EXPECT_EQ(dropped, 1u);
     EXPECT_EQ(cache_.fresh("item 1"), nullptr);
     EXPECT_EQ(cache_.fresh("item 2"), item_2);
@@ -235,7 +244,9 @@ TEST_F(cached_fetch_test, a_fill_under_way_when_invalidate_matches_it_stores_not
     fill("k", tags_of("items"));
     fill("k", tags_of("items"));
     fill("unrelated", tags_of("lists"));
-    EXPECT_EQ(cache_.invalidate([](const cache_tags& tags) { return tags.route == "items"; }), 0u);
+    EXPECT_EQ(
+        cache_.invalidate([](const cache_tags& tags) { return tags.route == "items"; }, {"items"}),
+        0u);
 
     complete(answered(200, R"({"before":"the write"})"));
     ASSERT_EQ(answers_.size(), 2u);
@@ -259,13 +270,54 @@ TEST_F(cached_fetch_test, purge_drops_every_entry_and_every_fill_under_way) {
     store("a");
     store("b");
     fill("c");
-    EXPECT_EQ(cache_.purge(), 2u);
+    EXPECT_EQ(purge(), 2u);
     EXPECT_EQ(cache_.fresh("a"), nullptr);
     EXPECT_EQ(cache_.fresh("b"), nullptr);
     complete(answered(200));
     EXPECT_EQ(answers_.back().entry, nullptr);
     EXPECT_EQ(cache_.fresh("c"), nullptr);
-    EXPECT_EQ(cache_.purge(), 0u);
+    EXPECT_EQ(purge(), 0u);
+}
+
+TEST_F(cached_fetch_test, a_route_purge_drops_that_routes_entries_and_fills_only) {
+    store("item", tags_of("items", "1"));
+    const auto list = store("list", tags_of("lists", "1"));
+    fill("item 2", tags_of("items", "2"));
+    fill("list 2", tags_of("lists", "2"));
+    EXPECT_EQ(purge("items"), 1u);
+    EXPECT_EQ(cache_.fresh("item"), nullptr);
+    EXPECT_EQ(cache_.fresh("list"), list);
+    complete(answered(200));
+    EXPECT_EQ(cache_.fresh("item 2"), nullptr) << "a fill of the purged route was stored";
+    complete(answered(200));
+    EXPECT_NE(cache_.fresh("list 2"), nullptr);
+}
+
+// The notices other replicas publish (section 13): a purge, or the routes a write or a route
+// purge dropped. Anything else (a newer version's notice) changes nothing.
+TEST_F(cached_fetch_test, notices_from_other_replicas_drop_what_they_name) {
+    const auto keep = store("kept", tags_of("kept", "1"));
+    store("item", tags_of("items", "1"));
+    store("list", tags_of("lists", "1"));
+    for (const auto* ignored : {"", "drop", "dropitems", "purge-all", "PURGE", "drop\n"}) {
+        cache_.on_notice(ignored);
+        EXPECT_NE(cache_.fresh("item"), nullptr) << "notice '" << ignored << "'";
+    }
+    cache_.on_notice("drop\nitems\nlists");
+    EXPECT_EQ(cache_.fresh("item"), nullptr);
+    EXPECT_EQ(cache_.fresh("list"), nullptr);
+    EXPECT_EQ(cache_.fresh("kept"), keep);
+    cache_.on_notice("purge");
+    EXPECT_EQ(cache_.fresh("kept"), nullptr);
+}
+
+TEST_F(cached_fetch_test, forget_all_empties_the_memory_tier) {
+    store("a");
+    fill("b");
+    cache_.forget_all();
+    EXPECT_EQ(cache_.fresh("a"), nullptr);
+    complete(answered(200));
+    EXPECT_EQ(cache_.fresh("b"), nullptr) << "a fill under way outlived forget_all";
 }
 
 } // namespace

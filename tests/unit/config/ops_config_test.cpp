@@ -81,5 +81,33 @@ TEST(ops_config, a_refused_value_names_its_key_or_variable) {
     }
 }
 
+// Replicas (section 13): the shared tier's settings, and a URL refused without being quoted back
+// (it may hold a password).
+TEST(ops_config, redis_settings_have_the_contracts_defaults_and_guard_the_url) {
+    const auto defaults = load("{}");
+    EXPECT_EQ(defaults.redis_url, "");
+    EXPECT_EQ(defaults.redis_timeout, 50ms);
+    EXPECT_EQ(defaults.redis_key_prefix, "kore-gateway:");
+
+    const auto set = load(R"({"redis_url": "redis://cache:6380/1", "redis_timeout_ms": 20})",
+                          {{"GATEWAY_REDIS_URL", "rediss://app@redis.internal/2"},
+                           {"GATEWAY_REDIS_PASSWORD", "pw"},
+                           {"GATEWAY_REDIS_KEY_PREFIX", "team-a:"}});
+    EXPECT_EQ(set.redis_url, "rediss://app@redis.internal/2");
+    EXPECT_EQ(set.redis_password, "pw");
+    EXPECT_EQ(set.redis_timeout, 20ms);
+    EXPECT_EQ(set.redis_key_prefix, "team-a:");
+
+    for (const auto* url :
+         {"redis://app:hunter2@cache:6379", "http://cache:6379", "redis://cache:notaport"}) {
+        const auto message = error_of("{}", {{"GATEWAY_REDIS_URL", url}});
+        EXPECT_NE(message.find("GATEWAY_REDIS_URL"), std::string::npos) << message;
+        EXPECT_EQ(message.find(url), std::string::npos) << "the URL was quoted: " << message;
+        EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+    }
+    const auto range = error_of(R"({"redis_timeout_ms": 0})");
+    EXPECT_NE(range.find("1..60000"), std::string::npos) << range;
+}
+
 } // namespace
 } // namespace kore_gateway

@@ -55,9 +55,14 @@ public:
         pending_.push_back(std::move(done));
     }
     std::string not_ready_reason() const override { return not_ready; }
-    std::size_t purge_cache() override {
+    bool purge_cache(const std::string& route, std::function<void(std::size_t)> done) override {
+        if (route == "unknown") {
+            return false;
+        }
         ++purges;
-        return 3;
+        purged_routes.push_back(route);
+        done(3);
+        return true;
     }
 
     // Answers the oldest call still waiting.
@@ -71,6 +76,7 @@ public:
     std::vector<upstream_call> calls;
     std::string not_ready;
     int purges = 0;
+    std::vector<std::string> purged_routes;
 
 private:
     std::deque<outcome_fn> pending_;
@@ -183,6 +189,26 @@ TEST_F(request_dispatcher_test, purge_needs_the_admin_bearer_token) {
                                                {{"Authorization", "bearer admin-secret"}}));
     EXPECT_EQ(purged.result_int(), 200u);
     EXPECT_EQ(json::parse(purged.body()), json({{"purged", 3}}));
+    EXPECT_EQ(upstream_.purges, 1);
+}
+
+TEST_F(request_dispatcher_test, purge_takes_one_route_parameter_or_none) {
+    const auto admin = std::pair<std::string, std::string>{"Authorization", "Bearer admin-secret"};
+    const auto of_route = answer_of(
+        make_request(http::verb::post, "/admin/cache/purge?route=catalog%5Fproducts", {admin}));
+    EXPECT_EQ(of_route.result_int(), 200u);
+    EXPECT_EQ(upstream_.purged_routes, std::vector<std::string>{"catalog_products"});
+
+    for (const auto* query : {"?route=", "?route", "?all=1", "?route=a&route=b", "?x=1&route=a"}) {
+        EXPECT_TRUE(is_gateway_error(
+            answer_of(
+                make_request(http::verb::post, std::string("/admin/cache/purge") + query, {admin})),
+            400, "bad_request"))
+            << query;
+    }
+    EXPECT_TRUE(is_gateway_error(
+        answer_of(make_request(http::verb::post, "/admin/cache/purge?route=unknown", {admin})), 404,
+        "not_found"));
     EXPECT_EQ(upstream_.purges, 1);
 }
 

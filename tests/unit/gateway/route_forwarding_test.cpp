@@ -84,10 +84,21 @@ protected:
     }
     // Starts the fill of key with a fetch the test completes by hand.
     void start_fill(const std::string& key) {
+        cache_tags tags;
+        tags.route = "item";
         cache_.fill(
-            key, {}, item_ttl,
+            key, std::move(tags), item_ttl, 10s,
             [this](cached_fetch::fetch_done done) { fetches_.push_back(std::move(done)); },
             [](const cache_answer&) {});
+    }
+    // The count purge_cache answered at once; nullopt when it refused the route.
+    std::optional<std::size_t> purge(const std::string& route) {
+        std::optional<std::size_t> purged;
+        if (!forwarding_.purge_cache(route, [&purged](std::size_t n) { purged = n; })) {
+            return std::nullopt;
+        }
+        EXPECT_TRUE(purged) << "purge_cache did not answer at once";
+        return purged;
     }
     void complete(forward_result result) {
         ASSERT_FALSE(fetches_.empty());
@@ -280,9 +291,17 @@ TEST_F(route_forwarding_test, an_answer_without_location_gets_none) {
 TEST_F(route_forwarding_test, purge_cache_empties_the_cache_and_counts_the_entries) {
     answer_through_fill(item_call(), answered(200));
     ASSERT_NE(cache_.fresh(item_key), nullptr);
-    EXPECT_EQ(forwarding_.purge_cache(), 1u);
+    EXPECT_EQ(purge(""), 1u);
     EXPECT_EQ(cache_.fresh(item_key), nullptr);
-    EXPECT_EQ(forwarding_.purge_cache(), 0u);
+    EXPECT_EQ(purge(""), 0u);
+}
+
+TEST_F(route_forwarding_test, purge_cache_of_a_route_drops_its_entries_and_refuses_unknown_names) {
+    answer_through_fill(item_call(), answered(200));
+    EXPECT_EQ(purge("no_such_route"), std::nullopt);
+    EXPECT_NE(cache_.fresh(item_key), nullptr);
+    EXPECT_EQ(purge("item"), 1u);
+    EXPECT_EQ(cache_.fresh(item_key), nullptr);
 }
 
 } // namespace

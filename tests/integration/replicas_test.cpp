@@ -1,0 +1,255 @@
+// Replicas sharing one cache through a real redis-server (CONTRACT.md section 13): three
+// in-process gateways on one set of fakes, each with its own memory cache (L1) and one Redis (L2).
+#include <future>
+
+#include <gtest/gtest.h>
+
+#include "support/cache_support.hpp"
+#include "support/eventually.hpp"
+#include "support/gateway_with_fakes.hpp"
+#include "support/metrics.hpp"
+#include "support/redis_server.hpp"
+#include "support/test_client.hpp"
+#include "unit/redis/connection_harness.hpp"
+
+namespace kore_gateway::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string products_path = "/catalog/products";
+const std::string admin_token = "replicas-admin-token";
+constexpr auto notice_bound = 10s; // the contract's 1 s, generous for a loaded machine
+
+const std::string offers_path =
+    "/catalog/products/" + std::string(sample_product_id) + "/offers?customerId=c-1";
+
+// Besides the built-in routes (catalog_products, catalog_offers), a write on the products' upstream
+// path: RFC 9111's invalidation drops the cached list.
+const auto routes = nlohmann::json::parse(R"([
+  {"name": "product_create", "method": "POST", "path": "/catalog/products", "upstream": "catalog",
+   "upstream_path": "/api/v1/products"}
+])");
+
+double metric(std::uint16_t port, std::string_view series) {
+    return metric_value(metrics_text(port), series).value_or(-1);
+}
+
+std::string x_cache(const test_response& res) {
+    return header_of(res, "X-Cache");
+}
+
+class replicas : public ::testing::Test {
+protected:
+    replicas() {
+        // The Catalog fake answers the write route too.
+        auto& catalog = first_.catalog();
+        catalog.server().set_handler([&catalog](const recorded_request& req) {
+            if (req.method == "POST") {
+                mock_reply created;
+                created.status = 201;
+                created.body = R"({"created":true})";
+                return created;
+            }
+            return catalog.handle(req);
+        });
+        second_ = first_.replica();
+        third_ = first_.replica();
+        for (const auto port : ports()) {
+            EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 1; },
+                                   notice_bound))
+                << "replica on " << port << " never connected to Redis";
+        }
+    }
+    std::vector<std::uint16_t> ports() const {
+        return {first_.port(), second_->port(), third_->port()};
+    }
+    std::size_t catalog_requests_for(std::string_view path) {
+        std::size_t n = 0;
+        for (const auto& req : first_.catalog().server().requests()) {
+            n += req.path() == path && req.method == "GET" ? 1 : 0;
+        }
+        return n;
+    }
+
+    redis_server redis_;
+    gateway_with_fakes first_{[this](gateway_config& c) {
+        c.redis_url = redis_.url();
+        c.redis_timeout = 2s; // a loaded test machine must not turn Redis into misses
+        c.routes_source = routes;
+        c.upstream_timeout = 30s;
+        c.admin_token = admin_token;
+    }};
+    std::unique_ptr<running_gateway> second_;
+    std::unique_ptr<running_gateway> third_;
+};
+
+TEST_F(replicas, thirty_concurrent_cold_gets_over_three_replicas_make_one_upstream_request) {
+    auto& catalog = first_.catalog().server();
+    catalog.hold_answers();
+    std::vector<std::future<std::vector<test_response>>> answers;
+    for (const auto port : ports()) {
+        answers.push_back(std::async(
+            std::launch::async, [port] { return fetch_concurrently(port, 10, products_path); }));
+    }
+    // Released once one replica's request is held upstream and the other two wait for its fill,
+    // ten requests each behind them: the outcome cannot depend on timing.
+    const bool piled_up = eventually(
+        [&] {
+            double waiting = 0;
+            double lock_waits = 0;
+            for (const auto port : ports()) {
+                waiting += metric(port, "kore_gateway_cache_waiting_requests");
+                lock_waits += metric(port, "kore_gateway_redis_lock_waits_total");
+            }
+            return catalog.held_answers() == 1 && waiting == 30 && lock_waits == 2;
+        },
+        20s);
+    catalog.release_answers();
+    EXPECT_TRUE(piled_up) << "the replicas never all waited behind one upstream request";
+
+    std::string body;
+    for (auto& per_replica : answers) {
+        for (const auto& res : per_replica.get()) {
+            ASSERT_EQ(res.result_int(), 200) << res.body();
+            body = body.empty() ? res.body() : body;
+            EXPECT_EQ(res.body(), body);
+        }
+    }
+    EXPECT_EQ(catalog_requests_for("/api/v1/products"), 1u);
+}
+
+TEST_F(replicas, a_shared_entry_fills_another_replicas_memory_and_answers_hit) {
+    const auto miss = fetch(first_.port(), http::verb::get, products_path);
+    ASSERT_EQ(miss.result_int(), 200) << miss.body();
+    EXPECT_EQ(x_cache(miss), "MISS");
+
+    const auto shared = fetch(second_->port(), http::verb::get, products_path);
+    ASSERT_EQ(shared.result_int(), 200) << shared.body();
+    EXPECT_EQ(x_cache(shared), "HIT");
+    EXPECT_EQ(shared.body(), miss.body());
+    EXPECT_EQ(header_of(shared, "ETag"), header_of(miss, "ETag"));
+    EXPECT_EQ(header_of(shared, "Content-Type"), "application/json");
+    EXPECT_EQ(metric(second_->port(), "kore_gateway_l2_hits_total"), 1);
+
+    // Now in the second replica's memory: answered without Redis.
+    EXPECT_EQ(x_cache(fetch(second_->port(), http::verb::get, products_path)), "HIT");
+    EXPECT_EQ(metric(second_->port(), "kore_gateway_l2_hits_total"), 1);
+    EXPECT_EQ(metric(second_->port(), "kore_gateway_cache_entries"), 1);
+    EXPECT_EQ(catalog_requests_for("/api/v1/products"), 1u);
+}
+
+TEST_F(replicas, a_purge_on_one_replica_empties_every_replicas_cache) {
+    for (const auto port : ports()) {
+        ASSERT_EQ(fetch(port, http::verb::get, products_path).result_int(), 200);
+    }
+    ASSERT_EQ(catalog_requests_for("/api/v1/products"), 1u);
+
+    const auto purged = fetch(first_.port(), http::verb::post, "/admin/cache/purge",
+                              {{"Authorization", "Bearer " + admin_token}});
+    ASSERT_EQ(purged.result_int(), 200) << purged.body();
+    EXPECT_EQ(body_json(purged), nlohmann::json({{"purged", 1}})) << "the shared tier's count";
+    for (const auto port : ports()) {
+        EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_cache_entries") == 0; },
+                               notice_bound))
+            << "the purge did not reach the replica on " << port;
+    }
+    EXPECT_EQ(x_cache(fetch(second_->port(), http::verb::get, products_path)), "MISS");
+    EXPECT_EQ(x_cache(fetch(third_->port(), http::verb::get, products_path)), "HIT");
+    EXPECT_EQ(catalog_requests_for("/api/v1/products"), 2u);
+}
+
+TEST_F(replicas, a_route_purge_drops_that_route_alone_everywhere) {
+    for (const auto port : ports()) {
+        ASSERT_EQ(fetch(port, http::verb::get, products_path).result_int(), 200);
+        ASSERT_EQ(fetch(port, http::verb::get, offers_path).result_int(), 200);
+    }
+    const auto purged =
+        fetch(third_->port(), http::verb::post, "/admin/cache/purge?route=catalog_offers",
+              {{"Authorization", "Bearer " + admin_token}});
+    ASSERT_EQ(purged.result_int(), 200) << purged.body();
+    EXPECT_EQ(body_json(purged), nlohmann::json({{"purged", 1}}));
+    for (const auto port : ports()) {
+        EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_cache_entries") == 1; },
+                               notice_bound));
+        EXPECT_EQ(x_cache(fetch(port, http::verb::get, products_path)), "HIT");
+    }
+    EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, offers_path)), "MISS");
+}
+
+TEST_F(replicas, a_write_on_one_replica_invalidates_the_others) {
+    for (const auto port : ports()) {
+        ASSERT_EQ(fetch(port, http::verb::get, products_path).result_int(), 200);
+    }
+    const auto created = fetch(first_.port(), http::verb::post, products_path,
+                               {{"Content-Type", "application/json"}}, R"({"name":"new"})");
+    ASSERT_EQ(created.result_int(), 201) << created.body();
+    EXPECT_TRUE(
+        eventually([this] { return metric(second_->port(), "kore_gateway_cache_entries") == 0; },
+                   notice_bound))
+        << "the write did not reach the second replica's memory";
+    EXPECT_EQ(x_cache(fetch(second_->port(), http::verb::get, products_path)), "MISS");
+    EXPECT_EQ(catalog_requests_for("/api/v1/products"), 2u);
+}
+
+TEST_F(replicas, redis_dying_is_invisible_to_clients_and_its_return_is_used_again) {
+    ASSERT_EQ(x_cache(fetch(first_.port(), http::verb::get, products_path)), "MISS");
+    redis_.kill();
+    for (const auto port : ports()) {
+        EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 0; },
+                               notice_bound));
+    }
+    // Each replica on its own: misses fill their own memory, hits are hits.
+    EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, products_path)), "HIT");
+    const auto alone = fetch(second_->port(), http::verb::get, products_path);
+    EXPECT_EQ(alone.result_int(), 200) << alone.body();
+    EXPECT_EQ(x_cache(alone), "MISS");
+    EXPECT_EQ(x_cache(fetch(second_->port(), http::verb::get, products_path)), "HIT");
+
+    redis_.restart();
+    for (const auto port : ports()) {
+        EXPECT_TRUE(
+            eventually([port] { return metric(port, "kore_gateway_redis_up") == 1; }, notice_bound))
+            << "the replica on " << port << " did not come back to Redis";
+        // Notices may have been missed while it was away: its memory was emptied.
+        EXPECT_EQ(metric(port, "kore_gateway_cache_entries"), 0);
+    }
+    ASSERT_EQ(x_cache(fetch(third_->port(), http::verb::get, offers_path)), "MISS");
+    EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, offers_path)), "HIT")
+        << "Redis is back, but its entries are not shared again";
+}
+
+TEST_F(replicas, a_value_another_program_wrote_is_a_miss_not_an_error) {
+    connection_harness harness;
+    auto redis = harness.open(connection_harness::options(redis_.url()));
+    ASSERT_TRUE(harness.run_until([&] { return redis->is_up(); }));
+    const auto purge = [this] {
+        return fetch(first_.port(), http::verb::post, "/admin/cache/purge",
+                     {{"Authorization", "Bearer " + admin_token}});
+    };
+    for (const std::string foreign : {"garbage", "", R"({"status":200})", "KGL2\x01\xff"}) {
+        ASSERT_EQ(purge().result_int(), 200);
+        ASSERT_EQ(x_cache(fetch(first_.port(), http::verb::get, products_path)), "MISS");
+        // The store does not hold up the answer: it may reach Redis after the client has it.
+        exec_result keys;
+        ASSERT_TRUE(eventually(
+            [&] {
+                keys = harness.exec(*redis, {"KEYS", "kore-gateway:e:*"});
+                return keys.reply.elements() && keys.reply.elements()->size() == 1;
+            },
+            notice_bound))
+            << "expected the one shared entry";
+        harness.exec(*redis, {"SET", *keys.reply.elements()->front().text(), foreign});
+        ASSERT_TRUE(eventually(
+            [this] { return metric(second_->port(), "kore_gateway_cache_entries") == 0; },
+            notice_bound));
+
+        const auto res = fetch(second_->port(), http::verb::get, products_path);
+        EXPECT_EQ(res.result_int(), 200) << res.body();
+        EXPECT_EQ(x_cache(res), "MISS") << foreign;
+    }
+    EXPECT_EQ(metric(second_->port(), "kore_gateway_l2_errors_total"), 4);
+}
+
+} // namespace
+} // namespace kore_gateway::testing
