@@ -269,8 +269,16 @@ void document::add_gateway_endpoints() {
     if (!inputs_.admin_enabled) {
         return;
     }
-    operation_spec purge{"admin_cache_purge", "Empty the cache", "Drops every cached answer.",
+    operation_spec purge{"admin_cache_purge", "Empty the cache",
+                         "Drops every cached answer, or one route's, in every replica sharing "
+                         "the cache.",
                          "admin"};
+    purge.parameters.push_back(
+        {{"name", "route"},
+         {"in", "query"},
+         {"required", false},
+         {"description", "Drop only this route's answers (404 when no route has the name)."},
+         {"schema", {{"type", "string"}, {"minLength", 1}}}});
     purge.security = security_.admin_requirement();
     add("/admin/cache/purge", "post", std::move(purge),
         json_answer("Purged; `purged` counts the answers dropped.",
