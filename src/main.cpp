@@ -64,13 +64,6 @@ int main(int argc, char** argv) {
         return 0;
     }
     setup_logging(config.log_level, config.log_format);
-    if (!config.redis_url.empty()) {
-        // Section 13's shared token is not built yet: say so rather than let replicas believe
-        // they share it.
-        spdlog::warn("GATEWAY_REDIS_URL is set: the cache is shared through Redis, but sharing "
-                     "the upstream token is not available in this version: each replica fetches "
-                     "its own");
-    }
     try {
         if (demo) {
             spdlog::info("{}", demo_startup_line(config, *demo));

@@ -16,8 +16,6 @@ gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem, config
                            config_.request_read_timeout, config_.idle_timeout},
       tracker_(config_.max_connections, metrics_), io_(config_.threads), signals_(io_.first()),
       drain_deadline_(io_.first().get_executor(), clk) {
-    pools_ = std::make_unique<upstream_pools>(
-        io_.executors(), make_client_tls_context(config_.ca_file, extra_ca_pem), metrics_, clock_);
     if (!config_.redis_url.empty()) {
         // The URL was checked when the configuration was loaded.
         redis_settings settings{*parse_redis_url(config_.redis_url).url, config_.redis_password,
@@ -25,12 +23,19 @@ gateway_app::gateway_app(gateway_config config, std::string extra_ca_pem, config
         redis_ = std::make_unique<redis_links>(
             io_.executors(), std::move(settings),
             make_client_tls_context(config_.ca_file, extra_ca_pem), clock_,
-            [this](const std::string& notice) { cache_->on_notice(notice); },
+            [this](const std::string& message) {
+                if (const auto notice = shared_->notice_from_others(message)) {
+                    cache_->on_notice(*notice);
+                }
+            },
             [this] { cache_->forget_all(); });
         shared_ = std::make_unique<shared_cache>(*redis_, config_.upstream_max_response_bytes,
                                                  clock_, metrics_);
         metrics_.set_redis_up([this] { return redis_->is_up() ? 1.0 : 0.0; });
     }
+    pools_ = std::make_unique<upstream_pools>(
+        io_.executors(), make_client_tls_context(config_.ca_file, extra_ca_pem), metrics_, clock_,
+        redis_.get());
     cache_ = std::make_unique<cached_fetch>(config_.cache_max_bytes, config_.stale_if_error, clock_,
                                             metrics_, shared_.get());
     metrics_.set_cache_entries(
@@ -83,11 +88,15 @@ std::shared_ptr<jwks_source> gateway_app::jwks_for(const gateway_config& config)
 }
 
 void gateway_app::start() {
-    pools_->start_new_providers();
     if (redis_) {
         redis_->start();
         spdlog::info("shared tier: Redis at {}",
                      parse_redis_url(config_.redis_url).url->to_string());
+        // Bounded like one connection attempt: a Redis that is away delays no token.
+        redis_->when_ready(redis_connection_options{}.connect_timeout,
+                           [this] { pools_->start_new_providers(); });
+    } else {
+        pools_->start_new_providers();
     }
     if (jwks_) {
         jwks_->start();

@@ -4,23 +4,26 @@
 
 namespace kore_gateway {
 
-std::shared_ptr<token_provider> token_provider::create(net::any_io_executor executor,
-                                                       std::shared_ptr<upstream_client> auth_server,
-                                                       client_credentials credentials,
-                                                       const clock& clk, std::string name,
-                                                       token_observers observers) {
+std::shared_ptr<token_provider>
+token_provider::create(net::any_io_executor executor, std::shared_ptr<upstream_client> auth_server,
+                       client_credentials credentials, const clock& clk, std::string name,
+                       token_observers observers, std::shared_ptr<shared_token_store> shared,
+                       std::chrono::milliseconds shared_wait) {
     return std::shared_ptr<token_provider>(
         new token_provider(std::move(executor), std::move(auth_server), std::move(credentials), clk,
-                           std::move(name), std::move(observers)));
+                           std::move(name), std::move(observers), std::move(shared), shared_wait));
 }
 
 token_provider::token_provider(net::any_io_executor executor,
                                std::shared_ptr<upstream_client> auth_server,
                                client_credentials credentials, const clock& clk, std::string name,
-                               token_observers observers)
+                               token_observers observers,
+                               std::shared_ptr<shared_token_store> shared,
+                               std::chrono::milliseconds shared_wait)
     : executor_(executor), strand_(net::make_strand(executor)),
       client_(std::move(auth_server), std::move(credentials)), clock_(clk), name_(std::move(name)),
-      observers_(std::move(observers)), timer_(strand_, clk), random_(std::random_device{}()) {}
+      observers_(std::move(observers)), shared_(std::move(shared)), shared_wait_(shared_wait),
+      timer_(strand_, clk), random_(std::random_device{}()) {}
 
 void token_provider::start() {
     net::post(strand_, [self = shared_from_this()] {
@@ -120,6 +123,10 @@ void token_provider::on_invalidate(const std::shared_ptr<const token_snapshot>& 
     }
     if (state_.token() == rejected) {
         spdlog::info("auth[{}]: token rejected by the upstream, renewing it", name_);
+        if (shared_) {
+            // Only if it is still the shared one: a late 401 never drops a newer token.
+            shared_->drop_if(shared_sealed_);
+        }
     }
     const bool fetch = state_.on_invalidate(rejected, clock_.now());
     publish();
@@ -130,28 +137,75 @@ void token_provider::on_invalidate(const std::shared_ptr<const token_snapshot>& 
 }
 
 void token_provider::do_fetch() {
+    if (!shared_) {
+        return request_token(false);
+    }
+    shared_->read_or_lock(shared_wait_, [self = shared_from_this()](shared_token_store::found f) {
+        net::post(self->strand_,
+                  [self, f = std::move(f)]() mutable { self->on_shared(std::move(f)); });
+    });
+}
+
+void token_provider::on_shared(shared_token_store::found found) {
+    if (stopped_) {
+        return;
+    }
+    if (found.token) {
+        const auto token = state_.on_shared(found.token);
+        shared_sealed_ = std::move(found.sealed);
+        last_failure_.clear();
+        publish();
+        spdlog::info(
+            "auth[{}]: token shared by another replica, expires in {} s", name_,
+            std::chrono::duration_cast<std::chrono::seconds>(token->expires_at - clock_.now())
+                .count());
+        notify_waiters(token_errc::ok, token);
+        return schedule_wakeup();
+    }
+    if (found.busy) {
+        // Another replica is asking: its token, or our own request once it is done or gone.
+        return shared_->wait_for_token(
+            shared_wait_, [self = shared_from_this()](shared_token_store::found f) {
+                net::post(self->strand_, [self, f = std::move(f)]() mutable {
+                    if (f.token || self->stopped_) {
+                        return self->on_shared(std::move(f));
+                    }
+                    self->request_token(false);
+                });
+            });
+    }
+    request_token(found.locked);
+}
+
+void token_provider::request_token(bool locked) {
     if (observers_.on_request) {
         observers_.on_request();
     }
     spdlog::debug("auth[{}]: requesting a token", name_);
-    client_.async_request_token([self = shared_from_this()](token_reply reply) {
-        net::post(self->strand_, [self, reply = std::move(reply)]() mutable {
-            self->on_fetched(std::move(reply));
+    client_.async_request_token([self = shared_from_this(), locked](token_reply reply) {
+        net::post(self->strand_, [self, reply = std::move(reply), locked]() mutable {
+            self->on_fetched(std::move(reply), locked);
         });
     });
 }
 
-void token_provider::on_fetched(token_reply reply) {
+void token_provider::on_fetched(token_reply reply, bool locked) {
     if (stopped_) {
         return;
     }
     if (reply.error == token_errc::ok) {
         const auto token = state_.on_success(std::move(reply.access_token), reply.lifetime);
+        if (shared_) {
+            shared_sealed_ = shared_->store(*token, locked);
+        }
         last_failure_.clear();
         publish();
         spdlog::info("auth[{}]: token obtained, expires in {} s", name_, reply.lifetime.count());
         notify_waiters(token_errc::ok, token);
     } else {
+        if (shared_ && locked) {
+            shared_->release();
+        }
         if (observers_.on_failure) {
             observers_.on_failure();
         }

@@ -46,6 +46,16 @@ std::shared_ptr<const token_snapshot> token_state::on_success(std::string access
     return token_;
 }
 
+std::shared_ptr<const token_snapshot>
+token_state::on_shared(std::shared_ptr<const token_snapshot> token) {
+    renew_at_ = token->obtained_at + (token->expires_at - token->obtained_at) * 8 / 10;
+    token_ = std::move(token);
+    fetching_ = false;
+    failures_ = 0;
+    last_error_ = token_errc::ok;
+    return token_;
+}
+
 clock::duration token_state::on_failure(token_errc error, clock::time_point now, double jitter) {
     fetching_ = false;
     ++failures_;

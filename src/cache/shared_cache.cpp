@@ -228,9 +228,19 @@ void shared_cache::release(const std::string& key, const std::string& route,
     eval(store_script, {route, key, stamp, lock_owner_}, [](error_code, const resp_value&) {});
 }
 
+std::optional<std::string_view> shared_cache::notice_from_others(std::string_view message) const {
+    const auto end = message.find('\n');
+    if (end == std::string_view::npos || message.substr(0, end) == lock_owner_) {
+        return std::nullopt;
+    }
+    return message.substr(end + 1);
+}
+
 void shared_cache::drop(std::span<const std::string> routes, const std::string& notice,
                         count_done done) {
-    std::vector<std::string_view> command{"EVAL", drop_script, "0", prefix_, notice};
+    // Sent as "<sender>\n<notice>", so that this replica can tell its own.
+    const auto message = lock_owner_ + '\n' + notice;
+    std::vector<std::string_view> command{"EVAL", drop_script, "0", prefix_, message};
     command.insert(command.end(), routes.begin(), routes.end());
     links_.exec(command, [this, done = std::move(done)](error_code ec, const resp_value& reply) {
         const auto* count = reply.integer();

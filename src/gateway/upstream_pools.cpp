@@ -22,8 +22,9 @@ upstream_client_options client_options(const gateway_config& config, const url& 
 
 upstream_pools::upstream_pools(std::vector<net::io_context::executor_type> threads,
                                std::shared_ptr<ssl::context> tls, gateway_metrics& metrics,
-                               const clock& clock)
-    : threads_(std::move(threads)), tls_(std::move(tls)), metrics_(metrics), clock_(clock) {}
+                               const clock& clock, redis_links* shared_tokens)
+    : threads_(std::move(threads)), tls_(std::move(tls)), metrics_(metrics), clock_(clock),
+      shared_tokens_(shared_tokens) {}
 
 upstream_pools::~upstream_pools() {
     stop();
@@ -60,9 +61,13 @@ upstream_pools::provider_for(const client_credentials& credentials, const std::s
     if (!provider) {
         token_observers observers{[this, name] { metrics_.token_request(name); },
                                   [this, name] { metrics_.token_failure(name); }};
-        provider =
-            token_provider::create(threads_.front(), client_locked(credentials.token_url, options),
-                                   credentials, clock_, name, std::move(observers));
+        auto shared =
+            shared_tokens_ != nullptr
+                ? std::make_shared<shared_token_store>(*shared_tokens_, credentials, clock_)
+                : nullptr;
+        provider = token_provider::create(
+            threads_.front(), client_locked(credentials.token_url, options), credentials, clock_,
+            name, std::move(observers), std::move(shared), options.timeout);
         unstarted_.push_back(provider);
     }
     return provider;

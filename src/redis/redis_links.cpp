@@ -7,7 +7,8 @@ namespace kore_gateway {
 redis_links::redis_links(const std::vector<executor_type>& threads, redis_settings settings,
                          std::shared_ptr<ssl::context> tls, const clock& clk, message_fn on_message,
                          std::function<void()> on_resubscribed)
-    : settings_(std::move(settings)), tls_(std::move(tls)), channel_(key("events")),
+    : clock_(clk), ready_timer_(threads.front(), clk), settings_(std::move(settings)),
+      tls_(std::move(tls)), channel_(key("events")),
       breaker_(failures_to_open, open_for, clk), subscriber_{threads.front(), nullptr} {
     for (std::size_t i = 0; i < threads.size(); ++i) {
         auto opts = options_for("kore-gateway");
@@ -60,7 +61,27 @@ void redis_links::start() {
     net::post(subscriber_.executor, [c = subscriber_.connection] { c->start(); });
 }
 
+void redis_links::when_ready(std::chrono::milliseconds bound, std::function<void()> ready) {
+    net::post(shards_.front().executor,
+              [this, give_up = clock_.now() + bound, ready = std::move(ready)]() mutable {
+                  poll_ready(give_up, std::move(ready));
+              });
+}
+
+void redis_links::poll_ready(clock::time_point give_up, std::function<void()> ready) {
+    if (shards_.front().connection->is_up() || clock_.now() >= give_up) {
+        return ready();
+    }
+    ready_timer_.expires_after(std::chrono::milliseconds(10));
+    ready_timer_.async_wait([this, give_up, ready = std::move(ready)](error_code ec) mutable {
+        if (!ec) {
+            poll_ready(give_up, std::move(ready));
+        }
+    });
+}
+
 void redis_links::stop() {
+    net::post(shards_.front().executor, [this] { ready_timer_.cancel(); });
     for (auto& s : shards_) {
         net::post(s.executor, [c = s.connection] { c->close(); });
     }

@@ -6,6 +6,7 @@
 
 #include "support/cache_support.hpp"
 #include "support/eventually.hpp"
+#include "support/fwd_fakes.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/metrics.hpp"
 #include "support/redis_server.hpp"
@@ -249,6 +250,55 @@ TEST_F(replicas, a_value_another_program_wrote_is_a_miss_not_an_error) {
         EXPECT_EQ(x_cache(res), "MISS") << foreign;
     }
     EXPECT_EQ(metric(second_->port(), "kore_gateway_l2_errors_total"), 4);
+}
+
+// Section 13's shared token: one token request for every replica, a 401 renews once for all, and
+// a late 401 for a token already replaced does not drop the new one.
+TEST_F(replicas, share_one_token_and_renew_it_once_for_all_after_a_401) {
+    const auto deal_path = "/deals/" + std::string(sample_opportunity_id);
+    for (const auto port : ports()) {
+        const auto res = fetch(port, http::verb::get, deal_path);
+        ASSERT_EQ(res.result_int(), 200) << res.body();
+    }
+    auto& auth = first_.auth();
+    EXPECT_EQ(auth.token_requests(), 1u) << "each replica asked for its own token";
+
+    auth.revoke_all();
+    const auto renewed = fetch(second_->port(), http::verb::get, deal_path);
+    ASSERT_EQ(renewed.result_int(), 200) << renewed.body();
+    EXPECT_EQ(auth.token_requests(), 2u);
+    // The others still present the revoked token: their 401 finds it already replaced.
+    for (const auto port : {first_.port(), third_->port()}) {
+        const auto res = fetch(port, http::verb::get, deal_path);
+        EXPECT_EQ(res.result_int(), 200) << res.body();
+    }
+    EXPECT_EQ(auth.token_requests(), 2u) << "a late 401 dropped the renewed token";
+    for (const auto port : ports()) {
+        EXPECT_EQ(metric(port, "kore_gateway_token_requests_total{upstream=\"kore\"}") <= 1, true)
+            << port;
+    }
+}
+
+TEST_F(replicas, the_shared_token_is_not_readable_in_redis) {
+    const auto deal_path = "/deals/" + std::string(sample_opportunity_id);
+    ASSERT_EQ(fetch(first_.port(), http::verb::get, deal_path).result_int(), 200);
+    const auto presented = bearer_of(first_.kore().server().requests().back());
+    ASSERT_FALSE(presented.empty());
+
+    connection_harness harness;
+    auto redis = harness.open(connection_harness::options(redis_.url()));
+    ASSERT_TRUE(harness.run_until([&] { return redis->is_up(); }));
+    const auto keys = harness.exec(*redis, {"KEYS", "kore-gateway:token:*"});
+    ASSERT_TRUE(keys.reply.elements() && keys.reply.elements()->size() == 1);
+    const auto value = harness.exec(*redis, {"GET", *keys.reply.elements()->front().text()});
+    ASSERT_NE(value.reply.text(), nullptr);
+    const auto& stored = *value.reply.text();
+    EXPECT_EQ(stored.find(presented), std::string::npos) << "the token is in Redis in clear";
+    EXPECT_EQ(stored.find(first_.upstreams().credentials().client_secret), std::string::npos);
+    EXPECT_EQ(
+        keys.reply.elements()->front().text()->find(first_.upstreams().credentials().client_id),
+        std::string::npos)
+        << "the key names the client";
 }
 
 } // namespace

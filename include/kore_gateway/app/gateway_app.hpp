@@ -82,10 +82,11 @@ private:
     io_context_pool io_;
     net::signal_set signals_;
     clock_timer<net::io_context::executor_type> drain_deadline_;
-    std::unique_ptr<upstream_pools> pools_;
-    // The shared tier (section 13), with GATEWAY_REDIS_URL only: the connections, then the cache
-    // tier on them. Their replies run on io_'s threads, like every other handler.
+    // The shared tier (section 13), with GATEWAY_REDIS_URL only: the connections (before the
+    // pools, whose token providers share tokens through them), then the cache tier on them.
+    // Their replies run on io_'s threads, like every other handler.
     std::unique_ptr<redis_links> redis_;
+    std::unique_ptr<upstream_pools> pools_;
     std::unique_ptr<shared_cache> shared_;
     std::unique_ptr<cached_fetch> cache_;
     std::unique_ptr<snapshot_handler> handler_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kore_gateway/auth/oauth_client.hpp"
+#include "kore_gateway/auth/shared_token_store.hpp"
 #include "kore_gateway/auth/token_source.hpp"
 #include "kore_gateway/auth/token_state.hpp"
 #include "kore_gateway/config/config.hpp"
@@ -35,10 +36,15 @@ class token_provider final : public token_source,
 public:
     // auth_server reaches credentials.token_url's origin. The clock is read for every decision
     // and drives the renewal and retry timer. name ("kore", "catalog") tags the log lines.
+    // shared: the token replicas share through Redis (section 13), or null. shared_wait bounds
+    // the wait for another replica's token request (the token request's own timeout); executor
+    // must then be an I/O thread's, since the store's commands go out on its connection.
     static std::shared_ptr<token_provider> create(net::any_io_executor executor,
                                                   std::shared_ptr<upstream_client> auth_server,
                                                   client_credentials credentials, const clock& clk,
-                                                  std::string name, token_observers observers = {});
+                                                  std::string name, token_observers observers = {},
+                                                  std::shared_ptr<shared_token_store> shared = {},
+                                                  std::chrono::milliseconds shared_wait = {});
 
     // Sends the first token request so that a token is ready before the first caller asks.
     void start();
@@ -54,12 +60,16 @@ public:
 private:
     token_provider(net::any_io_executor executor, std::shared_ptr<upstream_client> auth_server,
                    client_credentials credentials, const clock& clk, std::string name,
-                   token_observers observers);
+                   token_observers observers, std::shared_ptr<shared_token_store> shared,
+                   std::chrono::milliseconds shared_wait);
 
     void on_get(token_callback done);
     void on_invalidate(const std::shared_ptr<const token_snapshot>& rejected);
+    // A fetch is due: the shared token if another replica has one, else a token request.
     void do_fetch();
-    void on_fetched(token_reply reply);
+    void on_shared(shared_token_store::found found);
+    void request_token(bool locked);
+    void on_fetched(token_reply reply, bool locked);
     void schedule_wakeup();
     void on_wakeup(error_code ec);
     void publish();
@@ -74,12 +84,15 @@ private:
     const clock& clock_;
     std::string name_;
     token_observers observers_;
+    std::shared_ptr<shared_token_store> shared_;
+    std::chrono::milliseconds shared_wait_;
 
     // Used on the strand only.
     clock_timer<net::strand<net::any_io_executor>> timer_;
     token_state state_;
     std::vector<token_callback> waiters_;
-    std::string last_failure_; // safe to show; empty after a success
+    std::string last_failure_;  // safe to show; empty after a success
+    std::string shared_sealed_; // the current token's value in Redis, for drop_if
     std::minstd_rand random_;
     bool stopped_ = false;
 

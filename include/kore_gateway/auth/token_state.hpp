@@ -48,6 +48,9 @@ public:
     std::shared_ptr<const token_snapshot> on_success(std::string access_token,
                                                      clock::duration lifetime);
 
+    // The fetch under way found a token another replica obtained (section 13): adopted as if
+    // fetched, keeping its own times, so that every replica renews it at the same point.
+    std::shared_ptr<const token_snapshot> on_shared(std::shared_ptr<const token_snapshot> token);
     // The in-flight request failed; returns the backoff delay before the next attempt.
     // jitter is a random number in [0, 1].
     clock::duration on_failure(token_errc error, clock::time_point now, double jitter);

@@ -63,6 +63,9 @@ public:
     // and no fill under way stores one, and publishes notice to every replica (this one too).
     // done gets how many entries were dropped; nullopt when Redis did not answer.
     void drop(std::span<const std::string> routes, const std::string& notice, count_done done);
+    // The notice a published message carries when another replica sent it; nullopt for this
+    // replica's own (it has already dropped what it names) and for anything not ours.
+    std::optional<std::string_view> notice_from_others(std::string_view message) const;
 
 private:
     struct poll;
@@ -79,8 +82,9 @@ private:
     const std::size_t max_body_bytes_;
     const clock& clock_;
     gateway_metrics& metrics_;
-    const std::string prefix_;     // GATEWAY_REDIS_KEY_PREFIX, every script's ARGV[1]
-    const std::string lock_owner_; // this process's fill locks hold it, to release only its own
+    const std::string prefix_; // GATEWAY_REDIS_KEY_PREFIX, every script's ARGV[1]
+    // This process: its fill locks hold it (to release only its own), its notices name it.
+    const std::string lock_owner_;
 };
 
 } // namespace kore_gateway

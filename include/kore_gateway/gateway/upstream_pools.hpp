@@ -30,9 +30,11 @@ class upstream_pools {
 public:
     // threads: one executor per I/O thread (io_context_pool::executors()); token renewal runs on
     // the first. tls: the context every https origin shares. clock: what the circuits, the token
-    // providers and the clients' deadlines read.
+    // providers and the clients' deadlines read. shared_tokens: the Redis the token providers
+    // share their tokens through (section 13), or null; it must outlive the pools.
     upstream_pools(std::vector<net::io_context::executor_type> threads,
-                   std::shared_ptr<ssl::context> tls, gateway_metrics& metrics, const clock& clock);
+                   std::shared_ptr<ssl::context> tls, gateway_metrics& metrics, const clock& clock,
+                   redis_links* shared_tokens = nullptr);
     ~upstream_pools();
     upstream_pools(const upstream_pools&) = delete;
     upstream_pools& operator=(const upstream_pools&) = delete;
@@ -72,6 +74,7 @@ private:
     std::shared_ptr<ssl::context> tls_;
     gateway_metrics& metrics_;
     const clock& clock_;
+    redis_links* shared_tokens_;
     std::map<std::string, std::shared_ptr<per_thread_client>> clients_; // by origin
     std::map<std::string, std::shared_ptr<token_provider>> providers_;  // by credential set
     std::vector<std::shared_ptr<token_provider>> unstarted_;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -17,6 +18,7 @@
 
 #include "kore_gateway/gateway/circuit_breaker.hpp"
 #include "kore_gateway/redis/redis_connection.hpp"
+#include "kore_gateway/util/timer.hpp"
 
 namespace kore_gateway {
 
@@ -49,6 +51,10 @@ public:
     redis_links& operator=(const redis_links&) = delete;
 
     void start();
+    // Calls ready (on the first executor) once the first thread's command connection is up, or
+    // once bound has passed without it: the token providers, which run on that thread, start
+    // then, so that replicas starting together find each other's token.
+    void when_ready(std::chrono::milliseconds bound, std::function<void()> ready);
     // Closes every connection; commands in flight fail with redis_errc::closed.
     void stop();
 
@@ -57,6 +63,10 @@ public:
     // from no I/O thread. A reply or a transport failure is reported to the breaker; an error
     // reply is not a transport failure.
     void exec(std::span<const std::string_view> args, redis_connection::reply_handler handler);
+    void exec(std::initializer_list<std::string_view> args,
+              redis_connection::reply_handler handler) {
+        exec(std::span(args.begin(), args.size()), std::move(handler));
+    }
 
     // The executor of the calling I/O thread; nullopt on any other thread.
     std::optional<executor_type> executor_here() const;
@@ -79,6 +89,10 @@ private:
     };
     redis_connection_options options_for(std::string client_name) const;
 
+    void poll_ready(clock::time_point give_up, std::function<void()> ready);
+
+    const clock& clock_;
+    clock_timer<executor_type> ready_timer_;
     redis_settings settings_;
     std::shared_ptr<ssl::context> tls_;
     std::string channel_;

@@ -203,4 +203,26 @@ TEST(token_state, invalidate_during_backoff_waits_for_the_retry) {
 }
 
 } // namespace
+// Another replica's token (section 13) is adopted with its own times: callers get it at once,
+// and the renewal falls at 80 % of its lifetime as counted by the replica that obtained it.
+TEST(token_state, a_shared_token_is_used_and_renewed_on_its_own_schedule) {
+    manual_clock clock;
+    token_state state;
+    EXPECT_TRUE(state.on_background_check(clock.now()));
+    const auto obtained = clock.now() - 30s; // obtained elsewhere, 30 s ago, for 100 s
+    const auto shared = std::make_shared<const token_snapshot>(
+        token_snapshot{"shared", obtained, obtained + 100s, obtained + 90s});
+    EXPECT_EQ(state.on_shared(shared), shared);
+    EXPECT_FALSE(state.fetching());
+    const auto d = state.on_request(clock.now());
+    EXPECT_EQ(d.action, token_action::use_token);
+    EXPECT_EQ(d.token, shared);
+    ASSERT_TRUE(state.next_wakeup());
+    EXPECT_EQ(*state.next_wakeup(), obtained + 80s);
+    clock.advance(50s - 1ns);
+    EXPECT_FALSE(state.on_background_check(clock.now()));
+    clock.advance(1ns);
+    EXPECT_TRUE(state.on_background_check(clock.now()));
+}
+
 } // namespace kore_gateway
