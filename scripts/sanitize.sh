@@ -35,7 +35,7 @@ step() {
 # and upstream-fault integration suites (the real gateway's two I/O threads, ~15 s more), and
 # this round's: circuits and client authentication shared by I/O threads, the JWKS source,
 # reloads swapping snapshots under requests in flight.
-tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|auth_fault|odd_token_lifetime|clock_timer_test|redis_connection|redis_subscriber|forwarding|cache_integration|upstream_faults|routes\.|cached_fetch|circuit_breaker|client_auth|jwks_source|reload_test|replicas\.|resilience|upstream_retry|cors_on_gateway_answers|trace_context'}
+tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|auth_fault|odd_token_lifetime|clock_timer_test|redis_connection|redis_subscriber|forwarding|cache_integration|upstream_faults|routes\.|cached_fetch|circuit_breaker|client_auth|jwks_source|reload_test|replicas\.|redis_links|redis_faults|resilience|upstream_retry|cors_on_gateway_answers|trace_context'}
 
 if [ "$what" != tsan ]; then
     step "build-asan build" ./scripts/build.sh build-asan Debug \
