@@ -301,5 +301,47 @@ TEST_F(replicas, the_shared_token_is_not_readable_in_redis) {
         << "the key names the client";
 }
 
+// A fill lock whose holder died (never released, never filled): a waiter gives up after the
+// upstream timeout and fetches itself.
+TEST(replica_fill_lock, a_lock_whose_holder_died_is_waited_out_then_the_waiter_fetches) {
+    redis_server redis;
+    gateway_with_fakes gw([&redis](gateway_config& c) {
+        c.redis_url = redis.url();
+        c.redis_timeout = 2s;
+        c.upstream_timeout = 1s; // the wait's bound
+        c.admin_token = admin_token;
+    });
+    ASSERT_TRUE(eventually([&gw] { return metric(gw.port(), "kore_gateway_redis_up") == 1; },
+                           notice_bound));
+    connection_harness harness;
+    auto conn = harness.open(connection_harness::options(redis.url()));
+    ASSERT_TRUE(harness.run_until([&] { return conn->is_up(); }));
+
+    // The entry's key tells the lock's: same tail, "lock:" for "e:", at the generation a purge
+    // moves to.
+    ASSERT_EQ(x_cache(fetch(gw.port(), http::verb::get, products_path)), "MISS");
+    exec_result keys;
+    ASSERT_TRUE(eventually(
+        [&] {
+            keys = harness.exec(*conn, {"KEYS", "kore-gateway:e:0:0:*"});
+            return keys.reply.elements() && keys.reply.elements()->size() == 1;
+        },
+        notice_bound));
+    const auto tail =
+        keys.reply.elements()->front().text()->substr(std::string("kore-gateway:e:0:0:").size());
+    ASSERT_EQ(fetch(gw.port(), http::verb::post, "/admin/cache/purge",
+                    {{"Authorization", "Bearer " + admin_token}})
+                  .result_int(),
+              200);
+    harness.exec(*conn,
+                 {"SET", "kore-gateway:lock:1:0:" + tail, "a-replica-that-died", "PX", "60000"});
+
+    const auto waited = fetch(gw.port(), http::verb::get, products_path);
+    EXPECT_EQ(waited.result_int(), 200) << waited.body();
+    EXPECT_EQ(x_cache(waited), "MISS");
+    EXPECT_EQ(metric(gw.port(), "kore_gateway_redis_lock_waits_total"), 1);
+    EXPECT_EQ(gw.catalog().server().request_count(), 2u);
+}
+
 } // namespace
 } // namespace kore_gateway::testing
