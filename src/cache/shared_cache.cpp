@@ -146,12 +146,15 @@ void shared_cache::read_with(const std::string& key, const std::string& route,
              result.locked = *(*parts)[2].integer() == 1;
              result.lock_busy = *(*parts)[2].integer() == 2;
              const bool fresh = result.entry && result.entry->expires_at > clock_.now();
+             if (over_value) {
+                 return done(std::move(result)); // the second look: counted by the first
+             }
              if (fresh) {
                  metrics_.l2_hit();
                  return done(std::move(result));
              }
              metrics_.l2_miss();
-             if (result.entry && !over_value && lock_for.count() > 0) {
+             if (result.entry && lock_for.count() > 0) {
                  // Only a stale entry: the key needs a fill as much as a missing one does.
                  auto stale = std::move(result.entry);
                  return read_with(key, route, lock_for, true,

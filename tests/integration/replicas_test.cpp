@@ -343,5 +343,38 @@ TEST(replica_fill_lock, a_lock_whose_holder_died_is_waited_out_then_the_waiter_f
     EXPECT_EQ(gw.catalog().server().request_count(), 2u);
 }
 
+// Redis keeps an entry until its stale window ends: a replica that never had it serves it STALE
+// when the upstream fails, as the replica that stored it does.
+TEST(replica_stale_entries, another_replicas_expired_entry_is_served_stale_when_the_refresh_fails) {
+    redis_server redis;
+    gateway_with_fakes gw([&redis](gateway_config& c) {
+        c.redis_url = redis.url();
+        c.redis_timeout = 2s;
+        c.catalog_ttl = 1s;
+    });
+    const auto other = gw.replica();
+    for (const auto port : {gw.port(), other->port()}) {
+        ASSERT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 1; },
+                               notice_bound));
+    }
+    const auto fresh = fetch(gw.port(), http::verb::get, products_path);
+    ASSERT_EQ(x_cache(fresh), "MISS");
+    gw.catalog().server().set_handler([](const recorded_request&) {
+        mock_reply down;
+        down.status = 503;
+        down.body = R"({"error":"down"})";
+        return down;
+    });
+    // Past the TTL (real time: Redis holds wall-clock times): the storing replica serves it stale.
+    ASSERT_TRUE(eventually(
+        [&] { return x_cache(fetch(gw.port(), http::verb::get, products_path)) == "STALE"; },
+        notice_bound));
+
+    const auto stale = fetch(other->port(), http::verb::get, products_path);
+    EXPECT_EQ(stale.result_int(), 200) << stale.body();
+    EXPECT_EQ(x_cache(stale), "STALE");
+    EXPECT_EQ(stale.body(), fresh.body());
+}
+
 } // namespace
 } // namespace kore_gateway::testing
