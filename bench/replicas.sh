@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark of replicas sharing one cache through Redis (CONTRACT.md section 13, issue #14 item 8):
+# Benchmark of replicas sharing one cache and one token through Redis (CONTRACT.md section 13,
+# issue #14 item 8):
 # 3 gateway replicas against 1, on loopback, with the demo's fakes (kore-demo-upstreams) as the
 # upstreams and a redis-server, so that the fakes' own counts say what reached the upstreams.
 #
@@ -14,17 +15,19 @@
 # then DEALS concurrent deal forwards (not cached): catalog requests per key and token requests,
 # from the fakes' counts (SIGUSR1) and the gateways' metrics.
 # In "redis", and in "one" for comparison, sequential latencies (curl's time_total on one
-# keep-alive connection, LATENCY_KEYS keys each): a miss (upstream fetch), an L1 hit and, in
-# "redis", an L2 hit (the keys filled through replica 1, then asked of replica 2, whose L1 is cold).
+# keep-alive connection to the last replica, LATENCY_KEYS keys per kind, the kinds interleaved):
+# a miss (upstream fetch), an L1 hit and, in "redis", an L2 hit (keys filled through replica 1,
+# so that the last replica's L1 is cold).
 # Unless --no-instructions: user-space instructions per L1 hit (GET /catalog/products, hot) of one
 # gateway with GATEWAY_REDIS_URL set and one without, both under valgrind's callgrind during a wrk
 # run of INSTRUCTION_SECONDS, ROUNDS times alternating (bench/run.sh --instructions' method).
 #
 # Tunables (environment): BUILD_DIR (build), KEYS (10), PER_KEY (30), DEALS (30), LATENCY_KEYS
 # (200), THREADS (2, I/O threads per gateway), ROUNDS (3), INSTRUCTION_SECONDS (4),
-# INSTRUCTION_CONNECTIONS (8). Prints a Markdown report on stdout, progress on stderr. Every load
-# is bounded by a count and a time; everything listens on 127.0.0.1; every process is stopped by
-# its PID; the temporary directory is removed on exit.
+# INSTRUCTION_CONNECTIONS (8). Runs copies of the binaries (one build per run). Prints a Markdown
+# report on stdout, progress on stderr. Every load is bounded by a count and a time; everything
+# listens on 127.0.0.1; every process is stopped by its PID; the temporary directory is removed
+# on exit.
 set -euo pipefail
 
 instructions=1
@@ -64,8 +67,8 @@ done
 umask 077
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kore-bench-replicas.XXXXXX")
 pids=()
-stop() { # PID...: SIGTERM, then SIGKILL after 15 s
-    local pid i
+stop() { # PID...: SIGTERM, then SIGKILL after 15 s; forgets them (a PID may be reused later)
+    local pid i kept=()
     for pid in "$@"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
@@ -77,6 +80,10 @@ stop() { # PID...: SIGTERM, then SIGKILL after 15 s
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+    for pid in "${pids[@]}"; do
+        [[ " $* " == *" $pid "* ]] || kept+=("$pid")
+    done
+    pids=("${kept[@]}")
 }
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
@@ -95,7 +102,8 @@ trap 'exit 130' INT TERM
 # Copies, so that one run measures one build even if the build directory is rebuilt meanwhile.
 mkdir "$tmp/bin"
 cp "$build_dir/kore-gateway" "$build_dir/kore-demo-upstreams" "$tmp/bin/"
-built_at="$(date -u -r "$build_dir/kore-gateway" +%H:%M:%SZ), sha256 $(sha256sum "$tmp/bin/kore-gateway" | cut -c1-12)"
+built_at="$(date -u -r "$build_dir/kore-gateway" +%H:%M:%SZ), sha256 $(
+    sha256sum "$tmp/bin/kore-gateway" | cut -c1-12)"
 
 # until_ok SECONDS COMMAND...: retries COMMAND every 0.1 s, at most SECONDS.
 until_ok() {
@@ -155,7 +163,8 @@ fake_counts() {
 }
 
 # start_gateway NAME REDIS_PREFIX [WRAPPER...]: starts a gateway on a free port, sharing Redis
-# under REDIS_PREFIX ("" for no Redis); sets $gateway_port and $gateway_pid. env -i: the caller's own KORE_* or GATEWAY_* variables stay out.
+# under REDIS_PREFIX ("" for no Redis); sets $gateway_port and $gateway_pid. env -i: the caller's
+# own KORE_* or GATEWAY_* variables stay out.
 start_gateway() {
     local name=$1 prefix=$2 settings=()
     shift 2
@@ -201,7 +210,10 @@ fetch_all() {
         -w '%{http_code} %{time_total} %header{x-cache}\n' >"$tmp/$name.out" ||
         die "curl for $name failed"
 }
-tally() { awk '{print $1, $3}' "$tmp/$1.out" | sort | uniq -c | awk '{printf "%s%s× %s%s", s, $1, $2, ($3 == "" ? "" : " " $3); s = ", "}'; }
+tally() { # NAME: "count× status x-cache" for each distinct pair in $tmp/NAME.out
+    awk '{print $1, $3}' "$tmp/$1.out" | sort | uniq -c |
+        awk '{printf "%s%s× %s%s", s, $1, $2, ($3 == "" ? "" : " " $3); s = ", "}'
+}
 # percentiles NAME: "p50 p99" of the times in $tmp/NAME.out, in ms.
 percentiles() {
     sort -g -k2,2 "$tmp/$1.out" | awk '{t[NR] = $2 * 1000}
@@ -232,7 +244,8 @@ configuration() {
     fetch_all "$name-burst" 1 "${urls[@]}"
     read -r _ _ catalog1 < <(fake_counts)
     local metric_catalog l2_hits lock_waits
-    metric_catalog=$(metric_sum kore_gateway_upstream_requests_total 'upstream="catalog"' "${ports[@]}")
+    metric_catalog=$(metric_sum kore_gateway_upstream_requests_total 'upstream="catalog"' \
+        "${ports[@]}")
     l2_hits=$(metric_sum kore_gateway_l2_hits_total '' "${ports[@]}")
     lock_waits=$(metric_sum kore_gateway_redis_lock_waits_total '' "${ports[@]}")
     urls=()
@@ -246,12 +259,14 @@ configuration() {
     # Latency: the kinds interleaved key by key on one connection to the last replica, so that
     # the machine's drift hits them alike; in "redis" the l2 keys are filled through replica 1.
     if [ "$name" != three ]; then
-        local a=${ports[0]} b=${ports[$((replicas - 1))]} kinds=(miss l1) kind l2_note=""
+        local a=${ports[0]} b=${ports[$((replicas - 1))]} kinds=(miss l1) kind l2_note="" note
         log "$name: latency, $LATENCY_KEYS keys per kind"
         if [ "$replicas" -gt 1 ]; then
             kinds+=(l2)
             urls=()
-            for ((k = 1; k <= LATENCY_KEYS; k++)); do urls+=("$(offers_url "$a" "$name-l2-$k")"); done
+            for ((k = 1; k <= LATENCY_KEYS; k++)); do
+                urls+=("$(offers_url "$a" "$name-l2-$k")")
+            done
             fetch_all "$name-fill" 0 "${urls[@]}"
             before=$(metric "$b" kore_gateway_l2_hits_total)
         fi
@@ -262,13 +277,16 @@ configuration() {
         done
         fetch_all "$name-latency" 0 "${urls[@]}"
         [ "$replicas" = 1 ] ||
-            l2_note="; the replica's L2 hits: $(($(metric "$b" kore_gateway_l2_hits_total) - before))"
+            l2_note="; the replica's L2 hits: $(($(metric "$b" kore_gateway_l2_hits_total) -
+                before))"
         for ((k = 0; k < ${#kinds[@]}; k++)); do
             kind=${kinds[k]}
             awk -v n=${#kinds[@]} -v k="$k" '(NR - 1) % n == k' "$tmp/$name-latency.out" \
                 >"$tmp/$name-$kind.out"
             read -r before after < <(percentiles "$name-$kind")
-            latency_rows+=("| $name | $kind | $before | $after | $(tally "$name-$kind")$([ "$kind" != l2 ] || echo "$l2_note") |")
+            note=""
+            [ "$kind" != l2 ] || note=$l2_note
+            latency_rows+=("| $name | $kind | $before | $after | $(tally "$name-$kind")$note |")
         done
     fi
     stop "${started[@]}"
@@ -292,20 +310,22 @@ if [ "$instructions" = 1 ]; then
             valgrind --tool=callgrind --instr-atstart=no \
             "--callgrind-out-file=$tmp/callgrind-$variant.%p"
         port_of[$variant]=$gateway_port pid_of[$variant]=$gateway_pid
-        timeout 60 callgrind_control -i on "$gateway_pid" >/dev/null || die "callgrind_control -i"
+        timeout 60 callgrind_control -i on "$gateway_pid" >/dev/null 2>&1 ||
+            die "callgrind_control -i"
     done
     for round in $(seq "$ROUNDS"); do
         for variant in plain redis; do
             url=http://127.0.0.1:${port_of[$variant]}/catalog/products
             pid=${pid_of[$variant]}
             curl -fs --max-time 20 -o /dev/null "$url" || die "$variant: $url failed"
-            timeout 60 wrk -t1 -c"$INSTRUCTION_CONNECTIONS" -d2s --timeout 30s "$url" >/dev/null 2>&1 ||
+            timeout 60 wrk -t1 -c"$INSTRUCTION_CONNECTIONS" -d2s --timeout 30s "$url" \
+                >/dev/null 2>&1 ||
                 die "warm-up of $variant failed"
-            timeout 60 callgrind_control -z "$pid" >/dev/null || die "callgrind_control -z"
+            timeout 60 callgrind_control -z "$pid" >/dev/null 2>&1 || die "callgrind_control -z"
             out=$tmp/wrk-$variant-$round.txt
             timeout $((INSTRUCTION_SECONDS + 60)) wrk -t1 -c"$INSTRUCTION_CONNECTIONS" \
                 -d"${INSTRUCTION_SECONDS}s" --timeout 30s "$url" >"$out" 2>&1 || die "wrk failed"
-            timeout 60 callgrind_control --dump="$variant-$round" "$pid" >/dev/null ||
+            timeout 60 callgrind_control --dump="$variant-$round" "$pid" >/dev/null 2>&1 ||
                 die "callgrind_control --dump"
             requests=$(awk '/requests in/ {print $1}' "$out")
             # shellcheck disable=SC2012 # the newest dump; the names are ours
@@ -331,7 +351,7 @@ echo "| configuration | replicas | Redis | cold GETs ($KEYS keys × $PER_KEY, at
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "Sequential GETs on one keep-alive connection (curl time_total, ms), $LATENCY_KEYS distinct keys each: miss = upstream fetch; l1 = the same keys again on the same replica; l2 = keys filled through replica 1, asked of replica 3 (cold L1, hot L2)."
+echo "Sequential GETs on one keep-alive connection (curl time_total, ms), $LATENCY_KEYS distinct keys per kind, the kinds interleaved key by key: miss = upstream fetch; l1 = the same keys again on the same replica; l2 = keys filled through replica 1, asked of replica 3 (cold L1, hot L2)."
 echo
 echo "| configuration | kind | p50 ms | p99 ms | status × X-Cache |"
 echo "|---|---|---|---|---|"
