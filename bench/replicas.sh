@@ -61,43 +61,12 @@ done
 for binary in kore-gateway kore-demo-upstreams; do
     [ -x "$build_dir/$binary" ] || die "$build_dir/$binary is not built"
 done
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/replicas_env.sh
+source "$root/scripts/lib/replicas_env.sh"
 
 # ---------------------------------------------------------------------------------------------
-# Processes: every one is recorded and stopped by PID (scripts/replicas.sh's approach).
-umask 077
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kore-bench-replicas.XXXXXX")
-pids=()
-stop() { # PID...: SIGTERM, then SIGKILL after 15 s; forgets them (a PID may be reused later)
-    local pid i kept=()
-    for pid in "$@"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "$@"; do
-        for ((i = 0; i < 150; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        [[ " $* " == *" $pid "* ]] || kept+=("$pid")
-    done
-    pids=("${kept[@]}")
-}
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-    local rc=$? i reversed=()
-    set +e
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        reversed+=("${pids[i]}")
-    done
-    [ ${#reversed[@]} = 0 ] || stop "${reversed[@]}"
-    rm -rf "$tmp"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Processes: every one is recorded and stopped by PID (scripts/lib/replicas_env.sh).
+make_scratch_dir kore-bench-replicas
 
 # Copies, so that one run measures one build even if the build directory is rebuilt meanwhile.
 mkdir "$tmp/bin"
@@ -105,89 +74,38 @@ cp "$build_dir/kore-gateway" "$build_dir/kore-demo-upstreams" "$tmp/bin/"
 built_at="$(date -u -r "$build_dir/kore-gateway" +%H:%M:%SZ), sha256 $(
     sha256sum "$tmp/bin/kore-gateway" | cut -c1-12)"
 
-# until_ok SECONDS COMMAND...: retries COMMAND every 0.1 s, at most SECONDS.
-until_ok() {
-    local i
-    for ((i = 0; i < $1 * 10; i++)); do
-        "${@:2}" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-listening() { [ -n "$(ss -Htln "sport = :$1")" ]; }
-free_port() { # a loopback port nobody listens on, below the ephemeral range
-    local p
-    for _ in $(seq 100); do
-        p=$((10000 + RANDOM % 20000))
-        listening "$p" || {
-            echo "$p"
-            return
-        }
-    done
-    die "no free port"
-}
-
 # ---------------------------------------------------------------------------------------------
 # Redis (generated password, nothing persisted) and one set of fakes for every configuration.
-redis_port=$(free_port)
-od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$tmp/redis_password"
-mkdir "$tmp/redis"
-printf 'bind 127.0.0.1\nport %s\nrequirepass %s\nsave ""\nappendonly no\ndir %s\n' \
-    "$redis_port" "$(cat "$tmp/redis_password")" "$tmp/redis" >"$tmp/redis/redis.conf"
-redis-server "$tmp/redis/redis.conf" >"$tmp/redis.log" 2>&1 &
-pids+=("$!")
-redis_ping() {
-    [ "$(REDISCLI_AUTH=$(cat "$tmp/redis_password") timeout 5 redis-cli -h 127.0.0.1 \
-        -p "$redis_port" ping 2>/dev/null)" = PONG ]
-}
-until_ok 10 redis_ping || die "redis-server did not start: $(tail -3 "$tmp/redis.log")"
-
-: >"$tmp/upstreams.log"
-"$tmp/bin/kore-demo-upstreams" "$tmp/upstreams" >"$tmp/upstreams.log" 2>&1 &
-upstreams_pid=$!
-pids+=("$upstreams_pid")
-until_ok 10 grep -q ready "$tmp/upstreams.log" || die "kore-demo-upstreams did not start"
-mapfile -t upstream_env <"$tmp/upstreams/upstreams.env"
+start_redis || die "redis-server did not start: $(tail -3 "$tmp/redis.log")"
+start_upstreams "$tmp/bin/kore-demo-upstreams" || die "kore-demo-upstreams did not start"
 
 # fake_counts: "token kore catalog", what the fakes received since they started.
-count_lines() { grep -c '^requests:' "$tmp/upstreams.log" || true; }
-# shellcheck disable=SC2317 # called by until_ok
-more_count_lines() { [ "$(count_lines)" -gt "$1" ]; }
 fake_counts() {
-    local seen
-    seen=$(count_lines)
-    kill -USR1 "$upstreams_pid"
-    until_ok 5 more_count_lines "$seen" || die "kore-demo-upstreams printed no counts"
-    grep '^requests:' "$tmp/upstreams.log" | tail -n 1 |
-        sed 's/.*token=\([0-9]*\) kore=\([0-9]*\) catalog=\([0-9]*\).*/\1 \2 \3/'
+    local counts
+    counts=$(upstream_counts) || die "kore-demo-upstreams printed no counts"
+    [[ "$counts" =~ token=([0-9]+)\ kore=([0-9]+)\ catalog=([0-9]+) ]] ||
+        die "kore-demo-upstreams printed '$counts'"
+    echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"
 }
 
-# start_gateway NAME REDIS_PREFIX [WRAPPER...]: starts a gateway on a free port, sharing Redis
-# under REDIS_PREFIX ("" for no Redis); sets $gateway_port and $gateway_pid. env -i: the caller's
-# own KORE_* or GATEWAY_* variables stay out.
-start_gateway() {
+# start_replica NAME REDIS_PREFIX [WRAPPER...]: a gateway logging to $tmp/NAME.log, sharing
+# Redis under REDIS_PREFIX ("" for no Redis); sets $gateway_port and $gateway_pid.
+start_replica() {
     local name=$1 prefix=$2 settings=()
     shift 2
-    gateway_port=$(free_port)
-    [ -z "$prefix" ] || settings=(GATEWAY_REDIS_URL="redis://127.0.0.1:$redis_port"
-        GATEWAY_REDIS_PASSWORD_FILE="$tmp/redis_password" GATEWAY_REDIS_KEY_PREFIX="$prefix:")
-    env -i PATH="$PATH" "${upstream_env[@]}" "${settings[@]}" GATEWAY_LISTEN_ADDRESS=127.0.0.1 \
-        GATEWAY_PORT="$gateway_port" GATEWAY_THREADS="$THREADS" GATEWAY_LOG_LEVEL=warn \
-        "$@" "$tmp/bin/kore-gateway" --config "$root/config/gateway.json" \
-        >"$tmp/$name.log" 2>&1 &
-    gateway_pid=$!
-    pids+=("$gateway_pid")
-    until_ok 60 curl -fs --max-time 2 -o /dev/null "http://127.0.0.1:$gateway_port/readyz" ||
+    [ -z "$prefix" ] || settings=("${redis_env[@]}" GATEWAY_REDIS_KEY_PREFIX="$prefix:")
+    start_gateway "$tmp/$name.log" "$tmp/bin/kore-gateway" "${settings[@]}" \
+        GATEWAY_THREADS="$THREADS" GATEWAY_LOG_LEVEL=warn -- "$@" ||
         die "gateway $name not ready: $(tail -5 "$tmp/$name.log")"
 }
 
-# metric PORT NAME [LABEL_FILTER]: the sum of NAME's samples whose labels match LABEL_FILTER.
+# metric PORT NAME [LABEL_FILTER]: the sum of NAME's samples whose labels match LABEL_FILTER
+# (0 when there are none).
 metric() {
-    curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v name="$2" -v filter="${3:-}" '
-        index($1, name) == 1 && substr($1, length(name) + 1, 1) ~ /^(\{|)$/ && $1 ~ filter {
-            sum += $2
-        }
-        END { printf "%d\n", sum }'
+    local value
+    value=$(metric_in "$(curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics")" "$2" "${3:-}")
+    [ "$value" != - ] || value=0
+    echo "$value"
 }
 metric_sum() { # NAME FILTER PORT...: metric summed over gateways
     local total=0 port
@@ -231,7 +149,7 @@ configuration() {
     [ "$redis" = 0 ] || prefix=$name
     read -r token0 kore0 catalog0 < <(fake_counts)
     for ((n = 1; n <= replicas; n++)); do
-        start_gateway "$name-$n" "${prefix}"
+        start_replica "$name-$n" "${prefix}"
         ports+=("$gateway_port")
         started+=("$gateway_pid")
     done
@@ -306,7 +224,7 @@ if [ "$instructions" = 1 ]; then
     for variant in plain redis; do
         prefix=""
         [ "$variant" = plain ] || prefix=callgrind
-        start_gateway "callgrind-$variant" "$prefix" \
+        start_replica "callgrind-$variant" "$prefix" \
             valgrind --tool=callgrind --instr-atstart=no \
             "--callgrind-out-file=$tmp/callgrind-$variant.%p"
         port_of[$variant]=$gateway_port pid_of[$variant]=$gateway_pid

@@ -199,8 +199,13 @@ TEST_F(replicas, redis_dying_is_invisible_to_clients_and_its_return_is_used_agai
     for (const auto port : ports()) {
         EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 0; },
                                notice_bound));
+        EXPECT_EQ(fetch(port, http::verb::get, "/readyz").result_int(), 200)
+            << "readiness depends on Redis";
     }
-    // Each replica on its own: misses fill their own memory, hits are hits.
+    // Each replica on its own: misses fill their own memory, hits are hits, tokens are fetched.
+    EXPECT_EQ(fetch(third_->port(), http::verb::get, "/deals/" + std::string(sample_opportunity_id))
+                  .result_int(),
+              200);
     EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, products_path)), "HIT");
     const auto alone = fetch(second_->port(), http::verb::get, products_path);
     EXPECT_EQ(alone.result_int(), 200) << alone.body();
