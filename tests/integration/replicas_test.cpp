@@ -60,6 +60,11 @@ protected:
             EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 1; },
                                    notice_bound))
                 << "replica on " << port << " never connected to Redis";
+            // Ready: its token obtained or adopted, so no test races a token still on its way.
+            EXPECT_TRUE(eventually(
+                [port] { return fetch(port, http::verb::get, "/readyz").result_int() == 200; },
+                notice_bound))
+                << "replica on " << port << " never became ready";
         }
     }
     std::vector<std::uint16_t> ports() const {
