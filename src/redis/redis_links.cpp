@@ -9,7 +9,8 @@ redis_links::redis_links(const std::vector<executor_type>& threads, redis_settin
                          std::function<void()> on_resubscribed)
     : clock_(clk), ready_timer_(threads.front(), clk), settings_(std::move(settings)),
       tls_(std::move(tls)), channel_(key("events")),
-      breaker_(failures_to_open, open_for, clk), subscriber_{threads.front(), nullptr} {
+      breaker_(std::make_shared<circuit_breaker>(failures_to_open, open_for, clk)),
+      subscriber_{threads.front(), nullptr} {
     for (std::size_t i = 0; i < threads.size(); ++i) {
         auto opts = options_for("kore-gateway");
         shards_.push_back(
@@ -31,8 +32,10 @@ redis_links::redis_links(const std::vector<executor_type>& threads, redis_settin
     subscriber_.connection = redis_connection::create(threads.front(), std::move(opts), tls_);
 }
 
+// Closes the connections without the ready timer: a handler posted with `this` could run after
+// the object is gone (stop() is for a running gateway, whose links outlive its threads).
 redis_links::~redis_links() {
-    stop();
+    close_connections();
 }
 
 redis_connection_options redis_links::options_for(std::string client_name) const {
@@ -82,6 +85,10 @@ void redis_links::poll_ready(clock::time_point give_up, std::function<void()> re
 
 void redis_links::stop() {
     net::post(shards_.front().executor, [this] { ready_timer_.cancel(); });
+    close_connections();
+}
+
+void redis_links::close_connections() {
     for (auto& s : shards_) {
         net::post(s.executor, [c = s.connection] { c->close(); });
     }
@@ -94,13 +101,16 @@ void redis_links::exec(std::span<const std::string_view> args,
         if (!s.executor.running_in_this_thread()) {
             continue;
         }
-        const auto admitted = breaker_.admit();
+        const auto admitted = breaker_->admit();
         if (admitted.kind == circuit_breaker::admission_kind::refused) {
             break;
         }
         return s.connection->async_exec(
-            args, [this, admitted, handler = std::move(handler)](error_code ec, resp_value reply) {
-                breaker_.record(admitted, ec ? circuit_breaker::outcome::failure
+            // The breaker, not `this`: a command failed by close() may answer after the links
+            // are gone.
+            args, [breaker = breaker_, admitted, handler = std::move(handler)](error_code ec,
+                                                                               resp_value reply) {
+                breaker->record(admitted, ec ? circuit_breaker::outcome::failure
                                              : circuit_breaker::outcome::success);
                 handler(ec, std::move(reply));
             });

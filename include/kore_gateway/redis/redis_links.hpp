@@ -55,7 +55,8 @@ public:
     // once bound has passed without it: the token providers, which run on that thread, start
     // then, so that replicas starting together find each other's token.
     void when_ready(std::chrono::milliseconds bound, std::function<void()> ready);
-    // Closes every connection; commands in flight fail with redis_errc::closed.
+    // Closes every connection; commands in flight fail with redis_errc::closed. Call it before
+    // the executors stop, while the links still exist.
     void stop();
 
     // Sends one command on the calling I/O thread's connection. Fails at once (on that thread,
@@ -88,6 +89,7 @@ private:
         std::shared_ptr<redis_connection> connection;
     };
     redis_connection_options options_for(std::string client_name) const;
+    void close_connections();
 
     void poll_ready(clock::time_point give_up, std::function<void()> ready);
 
@@ -96,7 +98,7 @@ private:
     redis_settings settings_;
     std::shared_ptr<ssl::context> tls_;
     std::string channel_;
-    circuit_breaker breaker_;
+    std::shared_ptr<circuit_breaker> breaker_;
     std::vector<shard> shards_; // the command connections
     shard subscriber_;
     // Connections up, the subscriber included: written from their threads, read by scrapes.
