@@ -55,14 +55,6 @@ std::string credential_identity(const client_credentials& credentials) {
         .dump();
 }
 
-struct shared_token_store::poll {
-    poll(const net::io_context::executor_type& ex, const clock& clk) : timer(ex, clk) {}
-
-    clock::time_point give_up;
-    found_fn done;
-    clock_timer<net::io_context::executor_type> timer;
-};
-
 shared_token_store::shared_token_store(redis_links& links, const client_credentials& credentials,
                                        const clock& clk)
     : links_(links), clock_(clk),
@@ -125,33 +117,29 @@ void shared_token_store::wait_for_token(std::chrono::milliseconds bound, found_f
     if (!executor) {
         return done({});
     }
-    auto p = std::make_shared<poll>(*executor, clock_);
-    p->give_up = clock_.now() + bound;
-    p->done = std::move(done);
-    poll_again(p);
-}
-
-void shared_token_store::poll_again(const std::shared_ptr<poll>& p) {
-    p->timer.expires_after(poll_interval);
-    p->timer.async_wait([this, p](error_code ec) {
-        if (ec) {
-            return p->done({});
-        }
-        links_.exec({"EVAL", wait_script, "0", token_key_name_, lock_key_name_},
-                    [this, p](error_code exec_ec, const resp_value& reply) {
-                        const auto* parts = reply.elements();
-                        if (exec_ec || parts == nullptr || parts->size() != 2) {
-                            return p->done({});
-                        }
-                        auto result = open((*parts)[0]);
-                        const auto* held = (*parts)[1].integer();
-                        if (result.token || held == nullptr || *held == 0 ||
-                            clock_.now() >= p->give_up) {
-                            return p->done(std::move(result));
-                        }
-                        poll_again(p);
-                    });
-    });
+    const auto give_up = clock_.now() + bound;
+    repeat_every(
+        *executor, clock_, poll_interval,
+        [this, give_up, done = std::move(done)](error_code ec, std::function<void()> again) {
+            if (ec) {
+                return done({});
+            }
+            links_.exec({"EVAL", wait_script, "0", token_key_name_, lock_key_name_},
+                        [this, give_up, done, again = std::move(again)](error_code exec_ec,
+                                                                        const resp_value& reply) {
+                            const auto* parts = reply.elements();
+                            if (exec_ec || parts == nullptr || parts->size() != 2) {
+                                return done({});
+                            }
+                            auto result = open((*parts)[0]);
+                            const auto* held = (*parts)[1].integer();
+                            if (result.token || held == nullptr || *held == 0 ||
+                                clock_.now() >= give_up) {
+                                return done(std::move(result));
+                            }
+                            again();
+                        });
+        });
 }
 
 std::string shared_token_store::store(const token_snapshot& token, bool locked) {

@@ -55,6 +55,7 @@ void cached_fetch::fill(const std::string& key, cache_tags tags, std::chrono::se
     if (!flights_.join(key, std::move(waiter))) {
         return; // another caller is already fetching this key
     }
+    auto route = tags.route;
     {
         std::lock_guard lock(fills_mutex_);
         fill_state state;
@@ -64,18 +65,14 @@ void cached_fetch::fill(const std::string& key, cache_tags tags, std::chrono::se
     if (shared_ == nullptr) {
         return fetch_upstream(key, ttl, fetch);
     }
-    fill_from_shared(key, ttl, bound, std::move(fetch));
+    fill_from_shared(key, std::move(route), ttl, bound, std::move(fetch));
 }
 
 // The shared tier's answer first: its fresh entry, or the fill lock, or a wait for the replica
 // holding it. Whatever Redis fails to answer, the fill goes on as without it.
-void cached_fetch::fill_from_shared(const std::string& key, std::chrono::seconds ttl,
-                                    std::chrono::milliseconds bound, fetch_fn fetch) {
-    std::string route;
-    {
-        std::lock_guard lock(fills_mutex_);
-        route = fills_[key].tags.route;
-    }
+void cached_fetch::fill_from_shared(const std::string& key, std::string route,
+                                    std::chrono::seconds ttl, std::chrono::milliseconds bound,
+                                    fetch_fn fetch) {
     shared_->read(
         key, route, bound,
         [this, key, route, ttl, bound,

@@ -87,17 +87,6 @@ constexpr std::chrono::milliseconds poll_interval{10};
 
 } // namespace
 
-struct shared_cache::poll {
-    poll(const net::io_context::executor_type& ex, const clock& clk) : timer(ex, clk) {}
-
-    std::string key;
-    std::string route;
-    std::string stamp;
-    clock::time_point give_up;
-    entry_done done;
-    clock_timer<net::io_context::executor_type> timer;
-};
-
 shared_cache::shared_cache(redis_links& links, std::size_t max_body_bytes, const clock& clk,
                            gateway_metrics& metrics)
     : links_(links), max_body_bytes_(max_body_bytes), clock_(clk), metrics_(metrics),
@@ -177,39 +166,34 @@ void shared_cache::wait_for_fill(const std::string& key, const std::string& rout
         return done(std::nullopt);
     }
     metrics_.redis_lock_wait();
-    auto p = std::make_shared<poll>(*executor, clock_);
-    p->key = key;
-    p->route = route;
-    p->stamp = stamp;
-    p->give_up = clock_.now() + bound;
-    p->done = std::move(done);
-    wait_then_poll(p);
-}
-
-void shared_cache::wait_then_poll(const std::shared_ptr<poll>& p) {
-    p->timer.expires_after(poll_interval);
-    p->timer.async_wait([this, p](error_code ec) {
-        if (ec) {
-            return p->done(std::nullopt);
-        }
-        eval(wait_script, {p->route, p->key, p->stamp},
-             [this, p](error_code exec_ec, resp_value reply) {
-                 const auto* parts = reply.elements();
-                 if (exec_ec || parts == nullptr || parts->size() != 2) {
-                     metrics_.l2_error();
-                     return p->done(std::nullopt);
-                 }
-                 if (auto entry = decode((*parts)[0]); entry && entry->expires_at > clock_.now()) {
-                     metrics_.l2_hit();
-                     return p->done(std::move(entry));
-                 }
-                 const auto* held = (*parts)[1].integer();
-                 if (held == nullptr || *held == 0 || clock_.now() >= p->give_up) {
-                     return p->done(std::nullopt); // the holder gave up, died or is too slow
-                 }
-                 wait_then_poll(p);
-             });
-    });
+    const auto give_up = clock_.now() + bound;
+    repeat_every(*executor, clock_, poll_interval,
+                 [this, key, route, stamp, give_up,
+                  done = std::move(done)](error_code ec, std::function<void()> again) {
+                     if (ec) {
+                         return done(std::nullopt);
+                     }
+                     eval(wait_script, {route, key, stamp},
+                          [this, give_up, done, again = std::move(again)](error_code exec_ec,
+                                                                          resp_value reply) {
+                              const auto* parts = reply.elements();
+                              if (exec_ec || parts == nullptr || parts->size() != 2) {
+                                  metrics_.l2_error();
+                                  return done(std::nullopt);
+                              }
+                              if (auto entry = decode((*parts)[0]);
+                                  entry && entry->expires_at > clock_.now()) {
+                                  metrics_.l2_hit();
+                                  return done(std::move(entry));
+                              }
+                              const auto* held = (*parts)[1].integer();
+                              if (held == nullptr || *held == 0 || clock_.now() >= give_up) {
+                                  return done(
+                                      std::nullopt); // the holder gave up, died or is too slow
+                              }
+                              again();
+                          });
+                 });
 }
 
 void shared_cache::store(const std::string& key, const cached_response& entry,

@@ -2,13 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kore_gateway/util/timer.hpp"
+
 namespace kore_gateway {
 
 redis_links::redis_links(const std::vector<executor_type>& threads, redis_settings settings,
                          std::shared_ptr<ssl::context> tls, const clock& clk, message_fn on_message,
                          std::function<void()> on_resubscribed)
-    : clock_(clk), ready_timer_(threads.front(), clk), settings_(std::move(settings)),
-      tls_(std::move(tls)), channel_(key("events")),
+    : clock_(clk), settings_(std::move(settings)), tls_(std::move(tls)), channel_(key("events")),
       breaker_(std::make_shared<circuit_breaker>(failures_to_open, open_for, clk)),
       subscriber_{threads.front(), nullptr} {
     for (std::size_t i = 0; i < threads.size(); ++i) {
@@ -32,10 +33,8 @@ redis_links::redis_links(const std::vector<executor_type>& threads, redis_settin
     subscriber_.connection = redis_connection::create(threads.front(), std::move(opts), tls_);
 }
 
-// Closes the connections without the ready timer: a handler posted with `this` could run after
-// the object is gone (stop() is for a running gateway, whose links outlive its threads).
 redis_links::~redis_links() {
-    close_connections();
+    stop();
 }
 
 redis_connection_options redis_links::options_for(std::string client_name) const {
@@ -66,29 +65,27 @@ void redis_links::start() {
 
 void redis_links::when_ready(std::chrono::milliseconds bound, std::function<void()> ready) {
     net::post(shards_.front().executor,
-              [this, give_up = clock_.now() + bound, ready = std::move(ready)]() mutable {
-                  poll_ready(give_up, std::move(ready));
+              [this, give_up = clock_.now() + bound, ready = std::move(ready)] {
+                  const auto is_ready = [this, give_up] {
+                      return shards_.front().connection->is_up() || clock_.now() >= give_up;
+                  };
+                  if (is_ready()) {
+                      return ready();
+                  }
+                  repeat_every(shards_.front().executor, clock_, std::chrono::milliseconds(10),
+                               [is_ready, ready](error_code ec, std::function<void()> again) {
+                                   if (ec) {
+                                       return;
+                                   }
+                                   if (is_ready()) {
+                                       return ready();
+                                   }
+                                   again();
+                               });
               });
 }
 
-void redis_links::poll_ready(clock::time_point give_up, std::function<void()> ready) {
-    if (shards_.front().connection->is_up() || clock_.now() >= give_up) {
-        return ready();
-    }
-    ready_timer_.expires_after(std::chrono::milliseconds(10));
-    ready_timer_.async_wait([this, give_up, ready = std::move(ready)](error_code ec) mutable {
-        if (!ec) {
-            poll_ready(give_up, std::move(ready));
-        }
-    });
-}
-
 void redis_links::stop() {
-    net::post(shards_.front().executor, [this] { ready_timer_.cancel(); });
-    close_connections();
-}
-
-void redis_links::close_connections() {
     for (auto& s : shards_) {
         net::post(s.executor, [c = s.connection] { c->close(); });
     }
@@ -97,23 +94,19 @@ void redis_links::close_connections() {
 
 void redis_links::exec(std::span<const std::string_view> args,
                        redis_connection::reply_handler handler) {
-    for (auto& s : shards_) {
-        if (!s.executor.running_in_this_thread()) {
-            continue;
-        }
+    if (const auto* here = shard_here()) {
         const auto admitted = breaker_->admit();
-        if (admitted.kind == circuit_breaker::admission_kind::refused) {
-            break;
+        if (admitted.kind != circuit_breaker::admission_kind::refused) {
+            return here->connection->async_exec(
+                // The breaker, not `this`: a command failed by close() may answer after the
+                // links are gone.
+                args, [breaker = breaker_, admitted,
+                       handler = std::move(handler)](error_code ec, resp_value reply) {
+                    breaker->record(admitted, ec ? circuit_breaker::outcome::failure
+                                                 : circuit_breaker::outcome::success);
+                    handler(ec, std::move(reply));
+                });
         }
-        return s.connection->async_exec(
-            // The breaker, not `this`: a command failed by close() may answer after the links
-            // are gone.
-            args, [breaker = breaker_, admitted, handler = std::move(handler)](error_code ec,
-                                                                               resp_value reply) {
-                breaker->record(admitted, ec ? circuit_breaker::outcome::failure
-                                             : circuit_breaker::outcome::success);
-                handler(ec, std::move(reply));
-            });
     }
     // Refused, or not on an I/O thread: answered on a thread of our own executors, never inline.
     net::post(shards_.front().executor, [handler = std::move(handler)] {
@@ -121,13 +114,18 @@ void redis_links::exec(std::span<const std::string_view> args,
     });
 }
 
-std::optional<redis_links::executor_type> redis_links::executor_here() const {
+const redis_links::shard* redis_links::shard_here() const {
     for (const auto& s : shards_) {
         if (s.executor.running_in_this_thread()) {
-            return s.executor;
+            return &s;
         }
     }
-    return std::nullopt;
+    return nullptr;
+}
+
+std::optional<redis_links::executor_type> redis_links::executor_here() const {
+    const auto* here = shard_here();
+    return here ? std::optional(here->executor) : std::nullopt;
 }
 
 bool redis_links::is_up() const {

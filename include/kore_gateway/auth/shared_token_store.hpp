@@ -48,12 +48,10 @@ public:
     void drop_if(const std::string& sealed);
 
 private:
-    struct poll;
     void read(std::chrono::milliseconds lock_for, bool over_token,
               std::function<void(found, bool had_value)> then);
     // The token a reply element holds, if it opens and is not due for renewal.
     found open(const resp_value& value) const;
-    void poll_again(const std::shared_ptr<poll>& p);
 
     redis_links& links_;
     const clock& clock_;

@@ -89,7 +89,7 @@ private:
         std::optional<cached_response> shared_stale;
     };
 
-    void fill_from_shared(const std::string& key, std::chrono::seconds ttl,
+    void fill_from_shared(const std::string& key, std::string route, std::chrono::seconds ttl,
                           std::chrono::milliseconds bound, fetch_fn fetch);
     void fetch_upstream(const std::string& key, std::chrono::seconds ttl, const fetch_fn& fetch);
     void complete(const std::string& key, std::chrono::seconds ttl, forward_result result);

@@ -68,12 +68,10 @@ public:
     std::optional<std::string_view> notice_from_others(std::string_view message) const;
 
 private:
-    struct poll;
     void eval(const std::string& script, std::initializer_list<std::string_view> args,
               redis_connection::reply_handler handler);
     void read_with(const std::string& key, const std::string& route,
                    std::chrono::milliseconds lock_for, bool over_value, read_done done);
-    void wait_then_poll(const std::shared_ptr<poll>& p);
     // The entry a reply element holds; nullopt for nil, and (counted as an error) for a value
     // that does not decode.
     std::optional<cached_response> decode(const resp_value& value);

@@ -18,7 +18,6 @@
 
 #include "kore_gateway/gateway/circuit_breaker.hpp"
 #include "kore_gateway/redis/redis_connection.hpp"
-#include "kore_gateway/util/timer.hpp"
 
 namespace kore_gateway {
 
@@ -55,8 +54,7 @@ public:
     // once bound has passed without it: the token providers, which run on that thread, start
     // then, so that replicas starting together find each other's token.
     void when_ready(std::chrono::milliseconds bound, std::function<void()> ready);
-    // Closes every connection; commands in flight fail with redis_errc::closed. Call it before
-    // the executors stop, while the links still exist.
+    // Closes every connection; commands in flight fail with redis_errc::closed.
     void stop();
 
     // Sends one command on the calling I/O thread's connection. Fails at once (on that thread,
@@ -89,12 +87,10 @@ private:
         std::shared_ptr<redis_connection> connection;
     };
     redis_connection_options options_for(std::string client_name) const;
-    void close_connections();
-
-    void poll_ready(clock::time_point give_up, std::function<void()> ready);
+    // The calling I/O thread's shard; null on any other thread.
+    const shard* shard_here() const;
 
     const clock& clock_;
-    clock_timer<executor_type> ready_timer_;
     redis_settings settings_;
     std::shared_ptr<ssl::context> tls_;
     std::string channel_;

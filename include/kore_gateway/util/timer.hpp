@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <type_traits>
@@ -118,5 +119,27 @@ private:
     clock::time_point expiry_{};
     std::shared_ptr<poll_state> poll_; // the pending polled wait, if any
 };
+
+// For waits on what another process does (a Redis lock's holder, a connection coming up): calls
+// look on ex after every interval of clk's time until a call does not call again(). look gets
+// operation_aborted, and must then finish, when the wait is cancelled.
+template <class Executor>
+void repeat_every(const Executor& ex, const clock& clk, clock::duration interval,
+                  std::function<void(error_code, std::function<void()> again)> look) {
+    struct repeat {
+        repeat(const Executor& e, const clock& c, clock::duration i,
+               std::function<void(error_code, std::function<void()>)> l)
+            : timer(e, c), interval(i), look(std::move(l)) {}
+        clock_timer<Executor> timer;
+        clock::duration interval;
+        std::function<void(error_code, std::function<void()>)> look;
+
+        static void wait(const std::shared_ptr<repeat>& r) {
+            r->timer.expires_after(r->interval);
+            r->timer.async_wait([r](error_code ec) { r->look(ec, [r] { wait(r); }); });
+        }
+    };
+    repeat::wait(std::make_shared<repeat>(ex, clk, interval, std::move(look)));
+}
 
 } // namespace kore_gateway

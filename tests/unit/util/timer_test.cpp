@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -114,6 +115,38 @@ TEST_F(clock_timer_test, destroying_the_timer_ends_the_wait_with_operation_abort
     }
     ASSERT_TRUE(run_until_done());
     EXPECT_EQ(*result_, net::error::operation_aborted);
+}
+
+// repeat_every looks once per interval of the clock's time, and stops when a look does not ask
+// for another.
+TEST_F(clock_timer_test, repeat_every_looks_each_interval_until_a_look_stops) {
+    std::vector<clock::time_point> looks;
+    repeat_every(ioc_.get_executor(), clock_, 10s,
+                 [this, &looks](error_code ec, std::function<void()> again) {
+                     ASSERT_FALSE(ec);
+                     looks.push_back(clock_.now());
+                     if (looks.size() < 3) {
+                         again();
+                     } else {
+                         result_ = ec;
+                     }
+                 });
+    const auto start = clock_.now();
+    ioc_.run_for(20ms);
+    EXPECT_TRUE(looks.empty()) << "looked before the first interval";
+    for (int step = 1; step <= 3; ++step) {
+        clock_.advance(10s);
+        const auto give_up = std::chrono::steady_clock::now() + test_bound;
+        while (looks.size() < static_cast<std::size_t>(step) &&
+               std::chrono::steady_clock::now() < give_up) {
+            ioc_.run_one_until(give_up);
+        }
+        ASSERT_EQ(looks.size(), static_cast<std::size_t>(step));
+        EXPECT_EQ(looks.back(), start + step * 10s);
+    }
+    clock_.advance(10s);
+    ioc_.run_for(20ms);
+    EXPECT_EQ(looks.size(), 3u) << "looked again after a look stopped";
 }
 
 } // namespace
