@@ -40,6 +40,29 @@ std::string x_cache(const test_response& res) {
     return header_of(res, "X-Cache");
 }
 
+// POST /admin/cache/purge with the admin token; query: "" or "?route=NAME".
+test_response purge_on(std::uint16_t port, const std::string& query = "") {
+    return fetch(port, http::verb::post, "/admin/cache/purge" + query,
+                 {{"Authorization", "Bearer " + admin_token}});
+}
+
+// The one Redis key matching pattern, waited for: the gateway stores after it answers, so the
+// key may reach Redis after the client has its answer. Empty when there is not exactly one.
+std::string the_one_key(connection_harness& harness, redis_connection& redis,
+                        const std::string& pattern) {
+    std::string key;
+    eventually(
+        [&] {
+            const auto keys = harness.exec(redis, {"KEYS", pattern});
+            const auto* found = keys.reply.elements();
+            key = found && found->size() == 1 && found->front().text() ? *found->front().text()
+                                                                       : std::string();
+            return !key.empty();
+        },
+        notice_bound);
+    return key;
+}
+
 class replicas : public ::testing::Test {
 protected:
     replicas() {
@@ -151,8 +174,7 @@ TEST_F(replicas, a_purge_on_one_replica_empties_every_replicas_cache) {
     }
     ASSERT_EQ(catalog_requests_for("/api/v1/products"), 1u);
 
-    const auto purged = fetch(first_.port(), http::verb::post, "/admin/cache/purge",
-                              {{"Authorization", "Bearer " + admin_token}});
+    const auto purged = purge_on(first_.port());
     ASSERT_EQ(purged.result_int(), 200) << purged.body();
     EXPECT_EQ(body_json(purged), nlohmann::json({{"purged", 1}})) << "the shared tier's count";
     for (const auto port : ports()) {
@@ -170,9 +192,7 @@ TEST_F(replicas, a_route_purge_drops_that_route_alone_everywhere) {
         ASSERT_EQ(fetch(port, http::verb::get, products_path).result_int(), 200);
         ASSERT_EQ(fetch(port, http::verb::get, offers_path).result_int(), 200);
     }
-    const auto purged =
-        fetch(third_->port(), http::verb::post, "/admin/cache/purge?route=catalog_offers",
-              {{"Authorization", "Bearer " + admin_token}});
+    const auto purged = purge_on(third_->port(), "?route=catalog_offers");
     ASSERT_EQ(purged.result_int(), 200) << purged.body();
     EXPECT_EQ(body_json(purged), nlohmann::json({{"purged", 1}}));
     for (const auto port : ports()) {
@@ -234,23 +254,12 @@ TEST_F(replicas, a_value_another_program_wrote_is_a_miss_not_an_error) {
     connection_harness harness;
     auto redis = harness.open(connection_harness::options(redis_.url()));
     ASSERT_TRUE(harness.run_until([&] { return redis->is_up(); }));
-    const auto purge = [this] {
-        return fetch(first_.port(), http::verb::post, "/admin/cache/purge",
-                     {{"Authorization", "Bearer " + admin_token}});
-    };
     for (const std::string foreign : {"garbage", "", R"({"status":200})", "KGL2\x01\xff"}) {
-        ASSERT_EQ(purge().result_int(), 200);
+        ASSERT_EQ(purge_on(first_.port()).result_int(), 200);
         ASSERT_EQ(x_cache(fetch(first_.port(), http::verb::get, products_path)), "MISS");
-        // The store does not hold up the answer: it may reach Redis after the client has it.
-        exec_result keys;
-        ASSERT_TRUE(eventually(
-            [&] {
-                keys = harness.exec(*redis, {"KEYS", "kore-gateway:e:*"});
-                return keys.reply.elements() && keys.reply.elements()->size() == 1;
-            },
-            notice_bound))
-            << "expected the one shared entry";
-        harness.exec(*redis, {"SET", *keys.reply.elements()->front().text(), foreign});
+        const auto key = the_one_key(harness, *redis, "kore-gateway:e:*");
+        ASSERT_FALSE(key.empty()) << "expected the one shared entry";
+        harness.exec(*redis, {"SET", key, foreign});
         ASSERT_TRUE(eventually(
             [this] { return metric(second_->port(), "kore_gateway_cache_entries") == 0; },
             notice_bound));
@@ -330,19 +339,10 @@ TEST(replica_fill_lock, a_lock_whose_holder_died_is_waited_out_then_the_waiter_f
     // The entry's key tells the lock's: same tail, "lock:" for "e:", at the generation a purge
     // moves to.
     ASSERT_EQ(x_cache(fetch(gw.port(), http::verb::get, products_path)), "MISS");
-    exec_result keys;
-    ASSERT_TRUE(eventually(
-        [&] {
-            keys = harness.exec(*conn, {"KEYS", "kore-gateway:e:0:0:*"});
-            return keys.reply.elements() && keys.reply.elements()->size() == 1;
-        },
-        notice_bound));
-    const auto tail =
-        keys.reply.elements()->front().text()->substr(std::string("kore-gateway:e:0:0:").size());
-    ASSERT_EQ(fetch(gw.port(), http::verb::post, "/admin/cache/purge",
-                    {{"Authorization", "Bearer " + admin_token}})
-                  .result_int(),
-              200);
+    const auto entry_key = the_one_key(harness, *conn, "kore-gateway:e:0:0:*");
+    ASSERT_FALSE(entry_key.empty());
+    const auto tail = entry_key.substr(std::string("kore-gateway:e:0:0:").size());
+    ASSERT_EQ(purge_on(gw.port()).result_int(), 200);
     harness.exec(*conn,
                  {"SET", "kore-gateway:lock:1:0:" + tail, "a-replica-that-died", "PX", "60000"});
 
