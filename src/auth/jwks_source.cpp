@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 // CONTRACT.md section 17, "JWKS fetching".
 constexpr clock::duration min_lifetime = 5min;
 constexpr clock::duration max_lifetime = 24h;
-constexpr clock::duration default_lifetime = 1h; // no Cache-Control, or one without max-age
+constexpr clock::duration default_keys_lifetime = 1h; // no Cache-Control, or one without max-age
 constexpr clock::duration unknown_kid_refetch_bound = 30s;
 constexpr backoff_policy retry_policy{1s, 60s};
 
@@ -31,7 +31,7 @@ clock::duration lifetime_of(std::string_view cache_control) {
     }
     const auto max_age = find_cache_directive(cache_control, "max-age");
     if (!max_age) {
-        return default_lifetime;
+        return default_keys_lifetime;
     }
     auto digits = *max_age;
     if (digits.size() >= 2 && digits.front() == '"' && digits.back() == '"') {

@@ -16,7 +16,7 @@ namespace kore_gateway {
 namespace {
 
 // RFC 6749 recommends the server always send expires_in; this is what we assume when it does not.
-constexpr std::chrono::seconds default_lifetime{3600};
+constexpr std::chrono::seconds default_token_lifetime{3600};
 // A lifetime beyond a year is a unit mistake or a "never expires" claim. Trusting it would keep a
 // token (possibly revoked meanwhile) for months without renewing it, so we renew daily instead.
 constexpr std::chrono::seconds absurd_lifetime{std::chrono::hours(24 * 365)};
@@ -117,7 +117,7 @@ token_reply parse_token_reply(const upstream_result& result) {
         return failure(token_errc::invalid_response,
                        status_text(response) + " with an access_token that is not a bearer token");
     }
-    auto lifetime = default_lifetime;
+    auto lifetime = default_token_lifetime;
     if (const auto expires_in = json.find("expires_in"); expires_in != json.end()) {
         const auto seconds = read_seconds(*expires_in);
         if (!seconds || !std::isfinite(*seconds) || *seconds <= 0) {

@@ -23,13 +23,13 @@ bool is_integral(const json& value) {
 }
 
 // A node's `type` is a bit set over this table: bit i stands for type_names[i].
-struct type_name {
+struct json_type {
     std::string_view name;
     std::string_view phrase; // as in "must be an object"
     bool (*holds)(const json&);
 };
 
-constexpr type_name type_names[] = {
+constexpr json_type type_names[] = {
     {"object", "an object", [](const json& v) { return v.is_object(); }},
     {"array", "an array", [](const json& v) { return v.is_array(); }},
     {"string", "a string", [](const json& v) { return v.is_string(); }},
@@ -196,7 +196,7 @@ private:
         unsigned mask = 0;
         for (const auto& name : names) {
             const auto* const found =
-                std::find_if(std::begin(type_names), std::end(type_names), [&](const type_name& t) {
+                std::find_if(std::begin(type_names), std::end(type_names), [&](const json_type& t) {
                     return name.is_string() && name.get_ref<const std::string&>() == t.name;
                 });
             const unsigned bit = 1u << (found - std::begin(type_names));

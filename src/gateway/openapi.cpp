@@ -16,14 +16,14 @@ namespace kore_gateway {
 namespace {
 
 // Insertion order keeps the document readable: "openapi" first, paths in table order.
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 // The catalogue of error answers, by name.
 using namespace openapi_errors;
 
 // The response headers the document may use, by name; components/headers holds the used ones.
-json header_definitions() {
-    const auto header = [](std::string_view description, json schema) {
-        return json{{"description", description}, {"schema", std::move(schema)}};
+ordered_json header_definitions() {
+    const auto header = [](std::string_view description, ordered_json schema) {
+        return ordered_json{{"description", description}, {"schema", std::move(schema)}};
     };
     auto request_id = header("The request's id: the client's own if it sent a valid one, else a "
                              "new one. Error answers and the gateway's log carry it too.",
@@ -34,7 +34,7 @@ json header_definitions() {
         {"X-Cache",
          header("Where the answer came from: the cache (HIT), the upstream API (MISS), or the "
                 "cache after the upstream API failed (STALE).",
-                {{"type", "string"}, {"enum", json::array({"HIT", "MISS", "STALE"})}})},
+                {{"type", "string"}, {"enum", ordered_json::array({"HIT", "MISS", "STALE"})}})},
         {"ETag", header("The cached answer's entity tag; sent back in If-None-Match it gives 304 "
                         "while the answer is unchanged.",
                         {{"type", "string"}})},
@@ -56,16 +56,17 @@ std::string anchored(const value_rule& rule) {
     return "^(?:" + rule.pattern_text + ")$";
 }
 
-json parameter(std::string_view name, std::string_view in, bool required, const value_rule& rule) {
+ordered_json parameter(std::string_view name, std::string_view in, bool required,
+                       const value_rule& rule) {
     return {{"name", name},
             {"in", in},
             {"required", required},
             {"schema", {{"type", "string"}, {"pattern", anchored(rule)}}}};
 }
 
-json object_of(std::string_view property, json schema) {
+ordered_json object_of(std::string_view property, ordered_json schema) {
     return {{"type", "object"},
-            {"required", json::array({property})},
+            {"required", ordered_json::array({property})},
             {"properties", {{property, std::move(schema)}}}};
 }
 
@@ -83,9 +84,10 @@ struct operation_spec {
     std::string summary;
     std::string description;
     std::string_view tag;
-    json parameters = json::array();
-    json request_body = nullptr;
-    json security = json::array(); // stated on each operation: [] needs no credential
+    ordered_json parameters = ordered_json::array();
+    ordered_json request_body = nullptr;
+    ordered_json security =
+        ordered_json::array(); // stated on each operation: [] needs no credential
 };
 
 class document {
@@ -99,20 +101,20 @@ public:
     std::string render();
 
 private:
-    json route_operation(const route_row& row, const route_row& spelling, bool head);
-    json operation(operation_spec spec, json responses);
-    json headers(std::initializer_list<std::string_view> names);
-    void add_errors(json& responses, std::vector<error_answer> answers, bool with_body);
+    ordered_json route_operation(const route_row& row, const route_row& spelling, bool head);
+    ordered_json operation(operation_spec spec, ordered_json responses);
+    ordered_json headers(std::initializer_list<std::string_view> names);
+    void add_errors(ordered_json& responses, std::vector<error_answer> answers, bool with_body);
 
     const openapi_inputs& inputs_;
-    json paths_ = json::object();
+    ordered_json paths_ = ordered_json::object();
     std::set<std::string, std::less<>> used_headers_;
     std::set<std::string, std::less<>> used_tags_;
     openapi_security security_;
 };
 
-json document::headers(std::initializer_list<std::string_view> names) {
-    json refs = json::object();
+ordered_json document::headers(std::initializer_list<std::string_view> names) {
+    ordered_json refs = ordered_json::object();
     for (const auto name : names) {
         used_headers_.emplace(name);
         refs[std::string(name)] = {{"$ref", "#/components/headers/" + std::string(name)}};
@@ -121,7 +123,8 @@ json document::headers(std::initializer_list<std::string_view> names) {
 }
 
 // Answers that share a status become one response whose description names each case.
-void document::add_errors(json& responses, std::vector<error_answer> answers, bool with_body) {
+void document::add_errors(ordered_json& responses, std::vector<error_answer> answers,
+                          bool with_body) {
     std::ranges::stable_sort(answers, {}, &error_answer::status);
     for (const auto& answer : answers) {
         auto& response = responses[std::to_string(static_cast<unsigned>(answer.status))];
@@ -142,12 +145,12 @@ void document::add_errors(json& responses, std::vector<error_answer> answers, bo
     }
 }
 
-json document::operation(operation_spec spec, json responses) {
+ordered_json document::operation(operation_spec spec, ordered_json responses) {
     used_tags_.emplace(spec.tag);
-    json op{{"operationId", spec.operation_id},
-            {"summary", spec.summary},
-            {"description", spec.description},
-            {"tags", json::array({spec.tag})}};
+    ordered_json op{{"operationId", spec.operation_id},
+                    {"summary", spec.summary},
+                    {"description", spec.description},
+                    {"tags", ordered_json::array({spec.tag})}};
     if (!spec.parameters.empty()) {
         op["parameters"] = std::move(spec.parameters);
     }
@@ -159,7 +162,7 @@ json document::operation(operation_spec spec, json responses) {
     return op;
 }
 
-json document::route_operation(const route_row& row, const route_row& spelling, bool head) {
+ordered_json document::route_operation(const route_row& row, const route_row& spelling, bool head) {
     const bool cached = row.method == http::verb::get && row.cache_ttl.count() > 0;
     const auto answered_by =
         cached ? "Answered from the gateway's cache for up to " +
@@ -196,16 +199,18 @@ json document::route_operation(const route_row& row, const route_row& spelling, 
             {"required", true},
             {"content",
              {{"application/json",
-               {{"schema", row.body_schema ? json(row.body_schema->source()) : json::object()}}}}}};
+               {{"schema", row.body_schema ? ordered_json(row.body_schema->source())
+                                           : ordered_json::object()}}}}}};
     }
 
-    json responses{{"200",
-                    {{"description", "The upstream API's answer."},
-                     {"headers", cached ? headers({"X-Request-Id", "X-Cache", "ETag", "Age"})
-                                        : headers({"X-Request-Id"})}}}};
+    ordered_json responses{
+        {"200",
+         {{"description", "The upstream API's answer."},
+          {"headers", cached ? headers({"X-Request-Id", "X-Cache", "ETag", "Age"})
+                             : headers({"X-Request-Id"})}}}};
     if (!head) {
         // The upstream's JSON is passed through as it is: any JSON value.
-        responses["200"]["content"] = {{"application/json", {{"schema", json::object()}}}};
+        responses["200"]["content"] = {{"application/json", {{"schema", ordered_json::object()}}}};
     }
     if (cached) {
         responses["304"] = {
@@ -227,18 +232,18 @@ void document::add_route(const route_row& row, const route_row& spelling) {
 void document::add_gateway_endpoints() {
     // success: the 200 answer's description and content; own_errors: besides the common ones.
     const auto add = [&](std::string_view path, std::string_view method, operation_spec spec,
-                         json success, std::vector<error_answer> own_errors) {
+                         ordered_json success, std::vector<error_answer> own_errors) {
         success["headers"] = headers({"X-Request-Id"});
-        json responses{{"200", std::move(success)}};
+        ordered_json responses{{"200", std::move(success)}};
         auto all_errors = common_errors(inputs_);
         all_errors.insert(all_errors.end(), own_errors.begin(), own_errors.end());
         add_errors(responses, std::move(all_errors), true);
         paths_[std::string(path)][std::string(method)] =
             operation(std::move(spec), std::move(responses));
     };
-    const auto json_answer = [](std::string_view description, json schema) {
-        return json{{"description", description},
-                    {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
+    const auto json_answer = [](std::string_view description, ordered_json schema) {
+        return ordered_json{{"description", description},
+                            {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
     };
 
     add("/healthz", "get",
@@ -300,13 +305,14 @@ std::string document::render() {
         {"gateway", "The gateway's own endpoints."},
         {"admin", "Administration, with the admin token."},
     };
-    json tags = json::array();
+    ordered_json tags = ordered_json::array();
     for (const auto& [name, description] : tag_descriptions) {
         if (used_tags_.contains(name)) {
             tags.push_back({{"name", name}, {"description", description}});
         }
     }
-    json components{{"schemas", {{"error", error_schema()}}}, {"headers", json::object()}};
+    ordered_json components{{"schemas", {{"error", error_schema()}}},
+                            {"headers", ordered_json::object()}};
     const auto definitions = header_definitions();
     for (const auto& [name, definition] : definitions.items()) {
         if (used_headers_.contains(name)) {
@@ -316,20 +322,20 @@ std::string document::render() {
     if (auto schemes = security_.schemes(); !schemes.empty()) {
         components["securitySchemes"] = std::move(schemes);
     }
-    const json doc{
+    const ordered_json doc{
         {"openapi", "3.1.0"},
         {"info",
          {{"title", "kore-gateway"},
           {"version", KORE_GATEWAY_VERSION},
           {"description", "The local endpoints of this kore-gateway. Every error answer has the "
                           "shape of components/schemas/error."}}},
-        {"servers", json::array({{{"url", "/"}}})},
+        {"servers", ordered_json::array({{{"url", "/"}}})},
         {"tags", std::move(tags)},
         {"paths", std::move(paths_)},
         {"components", std::move(components)},
     };
     // Patterns come from the config file: replacement keeps a stray byte from throwing.
-    return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+    return doc.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 
 namespace kore_gateway::openapi_errors {
 
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
 std::vector<error_answer> common_errors(const openapi_inputs& inputs) {
     std::vector<error_answer> list{malformed, headers_too_large};
@@ -35,13 +35,13 @@ std::vector<error_answer> route_errors(const route_row& row, const openapi_input
     return list;
 }
 
-json error_schema() {
-    const json string{{"type", "string"}};
-    const json null{{"type", "null"}};
+ordered_json error_schema() {
+    const ordered_json string{{"type", "string"}};
+    const ordered_json null{{"type", "null"}};
     return {
         {"type", "object"},
         {"description", "Every error answer of the gateway, in the shape of KORE's own errors."},
-        {"required", json::array({"id", "error_id", "error", "message", "link", "errors"})},
+        {"required", ordered_json::array({"id", "error_id", "error", "message", "link", "errors"})},
         {"properties",
          {{"id", null},
           {"error_id", {{"type", "string"}, {"description", "Unique per error; in its log line."}}},

@@ -5,13 +5,14 @@
 
 namespace kore_gateway {
 
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
-json openapi_security::requirement(client_auth_mode mode, const std::vector<std::string>& scopes) {
-    json alternatives = json::array();
+ordered_json openapi_security::requirement(client_auth_mode mode,
+                                           const std::vector<std::string>& scopes) {
+    ordered_json alternatives = ordered_json::array();
     if (mode.api_key) {
         api_key_used_ = true;
-        alternatives.push_back({{"apiKey", json::array()}});
+        alternatives.push_back({{"apiKey", ordered_json::array()}});
     }
     if (mode.jwt) {
         jwt_used_ = true;
@@ -20,16 +21,16 @@ json openapi_security::requirement(client_auth_mode mode, const std::vector<std:
     return alternatives;
 }
 
-json openapi_security::admin_requirement() {
+ordered_json openapi_security::admin_requirement() {
     admin_used_ = true;
-    return json::array({{{"bearerAuth", json::array()}}});
+    return ordered_json::array({{{"bearerAuth", ordered_json::array()}}});
 }
 
-json openapi_security::schemes() const {
+ordered_json openapi_security::schemes() const {
     const auto bearer = [](std::string_view description) {
-        return json{{"type", "http"}, {"scheme", "bearer"}, {"description", description}};
+        return ordered_json{{"type", "http"}, {"scheme", "bearer"}, {"description", description}};
     };
-    json schemes = json::object();
+    ordered_json schemes = ordered_json::object();
     if (admin_used_) {
         schemes["bearerAuth"] = bearer("The admin token (GATEWAY_ADMIN_TOKEN).");
     }

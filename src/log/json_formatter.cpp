@@ -10,7 +10,7 @@ namespace kore_gateway {
 namespace {
 
 // Keys keep the order they are written in, so a line reads ts, level, msg, then the fields.
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
 thread_local const access_record* current_access = nullptr;
 
@@ -36,11 +36,11 @@ std::string_view level_name(spdlog::level::level_enum level) {
     return "off";
 }
 
-json string_or_null(std::string_view value) {
-    return value.empty() ? json() : json(value);
+ordered_json string_or_null(std::string_view value) {
+    return value.empty() ? ordered_json() : ordered_json(value);
 }
 
-void add_access_fields(json& line, const access_record& r) {
+void add_access_fields(ordered_json& line, const access_record& r) {
     line["method"] = string_or_null(r.method);
     line["path"] = string_or_null(r.path);
     line["route"] = string_or_null(r.route);
@@ -51,9 +51,9 @@ void add_access_fields(json& line, const access_record& r) {
     line["trace_id"] = string_or_null(r.trace_id);
     line["error_id"] = string_or_null(r.error_id);
     line["client"] = string_or_null(r.client_ip);
-    line["client_id"] = r.client_id ? json(*r.client_id) : json();
+    line["client_id"] = r.client_id ? ordered_json(*r.client_id) : ordered_json();
     line["cache"] = string_or_null(r.cache);
-    line["upstream_ms"] = r.upstream_ms ? json(*r.upstream_ms) : json();
+    line["upstream_ms"] = r.upstream_ms ? ordered_json(*r.upstream_ms) : ordered_json();
 }
 
 } // namespace
@@ -82,7 +82,7 @@ void json_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_
     const auto ts_end =
         fmt::format_to_n(ts.data(), ts.size(), "{}.{:03}Z", cached_prefix_.data(), millis).out;
 
-    json line;
+    ordered_json line;
     line["ts"] = std::string_view(ts.data(), static_cast<std::size_t>(ts_end - ts.data()));
     line["level"] = level_name(msg.level);
     if (current_access != nullptr) {
@@ -91,7 +91,7 @@ void json_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_
     } else {
         line["msg"] = std::string_view(msg.payload.data(), msg.payload.size());
     }
-    const auto text = line.dump(-1, ' ', false, json::error_handler_t::replace);
+    const auto text = line.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
     dest.append(text.data(), text.data() + text.size());
     dest.push_back('\n');
 }

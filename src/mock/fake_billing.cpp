@@ -8,12 +8,10 @@
 namespace kore_gateway {
 namespace {
 
-using json = fake_json;
-
 // Invoices by id, with their line items and payments: an answer leaves out those not asked
 // for with ?expand=, as many billing APIs do for sub-lists.
-const json& invoices() {
-    static const json data = json::parse(R"json({
+const fake_json& invoices() {
+    static const fake_json data = fake_json::parse(R"json({
   "INV-2024-000417": {
     "id": "INV-2024-000417",
     "number": "2024-000417",
@@ -105,12 +103,12 @@ mock_reply billing_error(unsigned status, std::string_view code, std::string_vie
 
 // The invoice with only the sub-list expand names (none when empty); nullopt for an unknown
 // expand value.
-std::optional<json> invoice_answer(const json& invoice, const std::string& expand) {
+std::optional<fake_json> invoice_answer(const fake_json& invoice, const std::string& expand) {
     if (!expand.empty() &&
         std::find(std::begin(sub_lists), std::end(sub_lists), expand) == std::end(sub_lists)) {
         return std::nullopt;
     }
-    json answer = invoice;
+    fake_json answer = invoice;
     for (const auto list : sub_lists) {
         if (list != expand) {
             answer.erase(std::string(list));

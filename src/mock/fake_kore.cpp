@@ -12,12 +12,10 @@
 namespace kore_gateway {
 namespace {
 
-using json = fake_json;
-
 // Deal summaries by opportunity id, as the fake starts; the first is the documentation's sample,
 // verbatim.
-const json& initial_deals() {
-    static const json data = json::parse(R"json({
+const fake_json& initial_deals() {
+    static const fake_json data = fake_json::parse(R"json({
   "1234abcd-1234-abcd-123456789abc": {
     "premium_deal_id": "1234abcd-1234-abcd-123456789abc",
     "premium_deal_#": "5555",
@@ -83,14 +81,14 @@ const json& initial_deals() {
 }
 
 // KORE's error shape, with Access-Control-Allow-Origin like every KORE answer.
-mock_reply kore_reply(unsigned status, const json& body) {
+mock_reply kore_reply(unsigned status, const fake_json& body) {
     auto reply = json_reply(status, body);
     reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
     return reply;
 }
 
-mock_reply kore_error(unsigned status, const json& id, std::string_view error,
-                      std::string_view message, json errors = json::array()) {
+mock_reply kore_error(unsigned status, const fake_json& id, std::string_view error,
+                      std::string_view message, fake_json errors = fake_json::array()) {
     return kore_reply(status, {{"id", id},
                                {"error_id", random_id()},
                                {"error", error},
@@ -128,8 +126,8 @@ constexpr std::array<std::string_view, 5> read_only_fields{"premium_deal_id", "p
 
 // Why value cannot become deal's field key; nullopt when it can. A field keeps its JSON type;
 // the contract date may also be null (not contracted yet).
-std::optional<std::string> update_problem(const json& deal, const std::string& key,
-                                          const json& value) {
+std::optional<std::string> update_problem(const fake_json& deal, const std::string& key,
+                                          const fake_json& value) {
     if (!deal.contains(key)) {
         return "is not a field of a premium deal summary";
     }
@@ -197,15 +195,15 @@ mock_reply fake_kore::handle(const recorded_request& req) {
     if (call->endpoint == kore_endpoint::deal_update) {
         return update(*deal, call->id, req.body);
     }
-    return kore_reply(200, json::array({*deal}));
+    return kore_reply(200, fake_json::array({*deal}));
 }
 
-json* fake_kore::deal_of_opportunity(std::string_view opportunity_id) {
+fake_json* fake_kore::deal_of_opportunity(std::string_view opportunity_id) {
     const auto it = deals_.find(opportunity_id);
     return it == deals_.end() ? nullptr : &*it;
 }
 
-json* fake_kore::deal_with_id(std::string_view premium_deal_id) {
+fake_json* fake_kore::deal_with_id(std::string_view premium_deal_id) {
     for (auto& deal : deals_) {
         if (deal["premium_deal_id"] == premium_deal_id) {
             return &deal;
@@ -214,13 +212,14 @@ json* fake_kore::deal_with_id(std::string_view premium_deal_id) {
     return nullptr;
 }
 
-mock_reply fake_kore::update(json& deal, std::string_view opportunity_id, const std::string& body) {
-    const auto changes = json::parse(body, nullptr, false);
+mock_reply fake_kore::update(fake_json& deal, std::string_view opportunity_id,
+                             const std::string& body) {
+    const auto changes = fake_json::parse(body, nullptr, false);
     if (changes.is_discarded() || !changes.is_object()) {
         return kore_error(400, opportunity_id, "bad_request",
                           "The request body must be a JSON object.");
     }
-    auto errors = json::array();
+    auto errors = fake_json::array();
     for (const auto& [key, value] : changes.items()) {
         if (const auto problem = update_problem(deal, key, value)) {
             errors.push_back({{"field", key}, {"message", *problem}});

@@ -11,8 +11,6 @@
 namespace kore_gateway {
 namespace {
 
-using json = fake_json;
-
 // A problem-details error, the shape of the Catalog API's ASP.NET back end.
 mock_reply catalog_error(unsigned status, std::string_view detail) {
     return json_reply(status, {{"title", http::obsolete_reason(static_cast<http::status>(status))},
@@ -20,7 +18,7 @@ mock_reply catalog_error(unsigned status, std::string_view detail) {
                                {"detail", detail}});
 }
 
-const json* find_by(const json& list, const char* field, std::string_view id) {
+const fake_json* find_by(const fake_json& list, const char* field, std::string_view id) {
     for (const auto& item : list) {
         if (item[field] == id) {
             return &item;
@@ -29,7 +27,7 @@ const json* find_by(const json& list, const char* field, std::string_view id) {
     return nullptr;
 }
 
-const json* find_product(std::string_view product_id) {
+const fake_json* find_product(std::string_view product_id) {
     for (const auto& category : catalog_samples()) {
         if (const auto* product = find_by(category["products"], "productId", product_id)) {
             return product;
@@ -38,8 +36,8 @@ const json* find_product(std::string_view product_id) {
     return nullptr;
 }
 
-json products_answer() {
-    json categories = catalog_samples();
+fake_json products_answer() {
+    fake_json categories = catalog_samples();
     for (auto& category : categories) {
         for (auto& product : category["products"]) {
             product.erase("offers");
@@ -48,8 +46,8 @@ json products_answer() {
     return categories;
 }
 
-json offers_answer(const json& product) {
-    json offers = product["offers"];
+fake_json offers_answer(const fake_json& product) {
+    fake_json offers = product["offers"];
     for (auto& offer : offers) {
         offer.erase("pricing");
     }
@@ -57,11 +55,11 @@ json offers_answer(const json& product) {
 }
 
 // A form value as text: elementValue may be a string or a number.
-std::string as_text(const json& value) {
+std::string as_text(const fake_json& value) {
     return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-std::optional<double> as_number(const json& value) {
+std::optional<double> as_number(const fake_json& value) {
     if (value.is_number()) {
         return value.get<double>();
     }
@@ -78,7 +76,7 @@ std::optional<double> as_number(const json& value) {
 }
 
 // table[a][b] as a number, 0 when absent.
-double lookup(const json& table, const std::string& a, const std::string& b = {}) {
+double lookup(const fake_json& table, const std::string& a, const std::string& b = {}) {
     if (!table.contains(a)) {
         return 0;
     }
@@ -96,25 +94,25 @@ constexpr double partner_discount_rate = 0.15;
 // The price of offer configured by body's formData: elements left out take their default (the
 // first option of a choice), a quantity element multiplies, a choice adds its surcharge and any
 // other number element adds value x rate per unit.
-mock_reply price_answer(const json& offer, const json& body) {
+mock_reply price_answer(const fake_json& offer, const fake_json& body) {
     if (!body.is_object() || !body.contains("formData") || !body["formData"].is_array()) {
         return catalog_error(400, "The formData field is required.");
     }
     if (body.contains("priceDate") && !body["priceDate"].is_string()) {
         return catalog_error(400, "The priceDate field must be a date-time string.");
     }
-    std::map<std::string, json> values;
+    std::map<std::string, fake_json> values;
     for (const auto& entry : body["formData"]) {
         if (!entry.is_object() || !entry.contains("elementKey") ||
             !entry["elementKey"].is_string()) {
             return catalog_error(400, "Every formData entry needs an elementKey.");
         }
-        values[entry["elementKey"].get<std::string>()] = entry.value("elementValue", json());
+        values[entry["elementKey"].get<std::string>()] = entry.value("elementValue", fake_json());
     }
 
     const auto& pricing = offer["pricing"];
     const auto& plan = offer["offerPricingPlan"];
-    const json no_table = json::object();
+    const fake_json no_table = fake_json::object();
     const auto& surcharges = pricing.contains("surcharges") ? pricing["surcharges"] : no_table;
     const auto& rates = pricing.contains("rates") ? pricing["rates"] : no_table;
     double unit = pricing["unitPrice"].get<double>();
@@ -203,7 +201,7 @@ mock_reply price_route(const recorded_request& req, std::string_view product_id,
         return catalog_error(404, "Offer " + std::string(offer_id) + " of product " +
                                       std::string(product_id) + " was not found.");
     }
-    const auto body = json::parse(req.body, nullptr, false);
+    const auto body = fake_json::parse(req.body, nullptr, false);
     if (body.is_discarded()) {
         return catalog_error(400, "The request body is not valid JSON.");
     }

@@ -15,7 +15,7 @@
 namespace kore_gateway {
 namespace {
 
-void check(bool ok, const char* what) {
+void check_openssl(bool ok, const char* what) {
     if (!ok) {
         throw std::runtime_error(std::string("test certificates: ") + what + " failed");
     }
@@ -23,7 +23,7 @@ void check(bool ok, const char* what) {
 
 openssl_ptr<EVP_PKEY> make_key() {
     openssl_ptr<EVP_PKEY> key(EVP_EC_gen("P-256"));
-    check(key != nullptr, "EC P-256 key generation");
+    check_openssl(key != nullptr, "EC P-256 key generation");
     return key;
 }
 
@@ -35,26 +35,27 @@ std::string read_bio(BIO* bio) {
 
 openssl_ptr<BIO> memory_bio() {
     openssl_ptr<BIO> bio(BIO_new(BIO_s_mem()));
-    check(bio != nullptr, "BIO_new");
+    check_openssl(bio != nullptr, "BIO_new");
     return bio;
 }
 
 openssl_ptr<BIO> memory_bio(const std::string& pem) {
     openssl_ptr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-    check(bio != nullptr, "BIO_new_mem_buf");
+    check_openssl(bio != nullptr, "BIO_new_mem_buf");
     return bio;
 }
 
 std::string to_pem(X509* cert) {
     auto bio = memory_bio();
-    check(PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
+    check_openssl(PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
     return read_bio(bio.get());
 }
 
 std::string to_pem(EVP_PKEY* key) {
     auto bio = memory_bio();
-    check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
-          "PEM_write_bio_PrivateKey");
+    check_openssl(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) ==
+                      1,
+                  "PEM_write_bio_PrivateKey");
     return read_bio(bio.get());
 }
 
@@ -67,27 +68,31 @@ struct extension {
 openssl_ptr<X509> make_certificate(std::string_view common_name, EVP_PKEY* key, X509* issuer,
                                    EVP_PKEY* issuer_key, const std::vector<extension>& extensions) {
     openssl_ptr<X509> cert(X509_new());
-    check(cert != nullptr, "X509_new");
-    check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "X509_set_version");
+    check_openssl(cert != nullptr, "X509_new");
+    check_openssl(X509_set_version(cert.get(), X509_VERSION_3) == 1, "X509_set_version");
 
     // Random serials keep certificates of independent CAs from ever looking alike.
     openssl_ptr<BIGNUM> serial(BN_new());
-    check(serial && BN_rand(serial.get(), 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1, "BN_rand");
-    check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr,
-          "BN_to_ASN1_INTEGER");
+    check_openssl(serial && BN_rand(serial.get(), 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1,
+                  "BN_rand");
+    check_openssl(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr,
+                  "BN_to_ASN1_INTEGER");
 
     // Valid from an hour ago so that small clock differences never make it "not yet valid".
-    check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr, "notBefore");
-    check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600) != nullptr, "notAfter");
-    check(X509_set_pubkey(cert.get(), key) == 1, "X509_set_pubkey");
+    check_openssl(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr, "notBefore");
+    check_openssl(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600) != nullptr,
+                  "notAfter");
+    check_openssl(X509_set_pubkey(cert.get(), key) == 1, "X509_set_pubkey");
 
     X509_NAME* subject = X509_get_subject_name(cert.get());
-    check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(common_name.data()),
-                                     static_cast<int>(common_name.size()), -1, 0) == 1,
-          "subject CN");
-    check(X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject) == 1,
-          "X509_set_issuer_name");
+    check_openssl(
+        X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(common_name.data()),
+                                   static_cast<int>(common_name.size()), -1, 0) == 1,
+        "subject CN");
+    check_openssl(
+        X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject) == 1,
+        "X509_set_issuer_name");
 
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
@@ -95,10 +100,10 @@ openssl_ptr<X509> make_certificate(std::string_view common_name, EVP_PKEY* key, 
     for (const auto& ext : extensions) {
         openssl_ptr<X509_EXTENSION> made(
             X509V3_EXT_conf_nid(nullptr, &ctx, ext.nid, ext.value.c_str()));
-        check(made != nullptr, "X509V3_EXT_conf_nid");
-        check(X509_add_ext(cert.get(), made.get(), -1) == 1, "X509_add_ext");
+        check_openssl(made != nullptr, "X509V3_EXT_conf_nid");
+        check_openssl(X509_add_ext(cert.get(), made.get(), -1) == 1, "X509_add_ext");
     }
-    check(X509_sign(cert.get(), issuer_key, EVP_sha256()) > 0, "X509_sign");
+    check_openssl(X509_sign(cert.get(), issuer_key, EVP_sha256()) > 0, "X509_sign");
     return cert;
 }
 
@@ -114,7 +119,7 @@ std::string subject_alt_names(const std::vector<std::string>& names) {
 }
 
 pem_identity issue(X509* ca, EVP_PKEY* ca_key, const std::vector<std::string>& names) {
-    check(!names.empty(), "a server certificate without names");
+    check_openssl(!names.empty(), "a server certificate without names");
     auto key = make_key();
     // The subject key identifier comes first: the authority key identifier of a self-signed
     // certificate is computed from it.
@@ -145,17 +150,17 @@ test_pki make_test_pki(std::string_view ca_common_name) {
 pem_identity issue_server_certificate(const test_pki& pki, std::vector<std::string> names) {
     auto cert_bio = memory_bio(pki.ca_pem);
     openssl_ptr<X509> ca(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
-    check(ca != nullptr, "reading the CA certificate");
+    check_openssl(ca != nullptr, "reading the CA certificate");
     auto key_bio = memory_bio(pki.ca_key_pem);
     openssl_ptr<EVP_PKEY> ca_key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-    check(ca_key != nullptr, "reading the CA key");
+    check_openssl(ca_key != nullptr, "reading the CA key");
     return issue(ca.get(), ca_key.get(), names);
 }
 
 std::shared_ptr<ssl::context> make_server_tls_context(const pem_identity& id) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-    check(SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) == 1,
-          "SSL_CTX_set_min_proto_version");
+    check_openssl(SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) == 1,
+                  "SSL_CTX_set_min_proto_version");
     ctx->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
     ctx->use_certificate_chain(net::buffer(id.certificate_pem));
     ctx->use_private_key(net::buffer(id.private_key_pem), ssl::context::pem);

@@ -219,7 +219,7 @@ struct corruption {
     std::function<void(std::string&)> apply;
 };
 
-class l2_value_corrupt : public testing::TestWithParam<corruption> {};
+class l2_value_corrupt : public ::testing::TestWithParam<corruption> {};
 
 TEST_P(l2_value_corrupt, is_a_miss) {
     auto value = encode_l2_value(make_entry(), {wall_now, steady_now});
@@ -229,7 +229,7 @@ TEST_P(l2_value_corrupt, is_a_miss) {
 
 INSTANTIATE_TEST_SUITE_P(
     table, l2_value_corrupt,
-    testing::Values(
+    ::testing::Values(
         corruption{"wrong_magic", [](std::string& v) { v[0] = 'X'; }},
         corruption{"lower_case_magic", [](std::string& v) { v[0] = 'k'; }},
         corruption{"version_0", [](std::string& v) { v[4] = 0; }},
@@ -258,7 +258,7 @@ INSTANTIATE_TEST_SUITE_P(
         corruption{"a_redis_string_written_by_another_program",
                    [](std::string& v) { v = "{\"status\":200,\"body\":\"hello\"}"; }},
         corruption{"empty", [](std::string& v) { v.clear(); }}),
-    [](const testing::TestParamInfo<corruption>& p) { return std::string(p.param.name); });
+    [](const ::testing::TestParamInfo<corruption>& p) { return std::string(p.param.name); });
 
 TEST(l2_value, random_bytes_are_a_miss) {
     std::mt19937 rng(14);

@@ -17,7 +17,7 @@ namespace {
 
 namespace http = boost::beast::http;
 
-class chunked_body_in_pieces : public testing::TestWithParam<std::size_t> {};
+class chunked_body_in_pieces : public ::testing::TestWithParam<std::size_t> {};
 
 TEST_P(chunked_body_in_pieces, request_with_an_empty_chunked_body_is_parsed) {
     http::request_parser<http::string_body> parser;
@@ -62,7 +62,7 @@ TEST_P(chunked_body_in_pieces, upstream_response_with_an_empty_chunked_body_is_p
 }
 
 // One byte per read is the case that aborted; two and three bytes land the boundary elsewhere.
-INSTANTIATE_TEST_SUITE_P(read_sizes, chunked_body_in_pieces, testing::Values(1, 2, 3, 0));
+INSTANTIATE_TEST_SUITE_P(read_sizes, chunked_body_in_pieces, ::testing::Values(1, 2, 3, 0));
 
 } // namespace
 } // namespace kore_gateway
