@@ -3,7 +3,8 @@
 // serialisation of the response header a client receives. The cache is filled once from the
 // embedded demo Catalog (real TLS on loopback), so the entry is the one the gateway would hold.
 // Also the miss path's check that an upstream body is JSON: nlohmann::json::accept, which the
-// forwarder used, against is_valid_json, which replaced it.
+// forwarder used, against is_valid_json, which replaced it, and simdjson's validating parse, a
+// candidate to replace both.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -16,20 +17,19 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include "kore_gateway/app/demo_mode.hpp"
+#include "kore_gateway/app/gateway_snapshot.hpp"
 #include "kore_gateway/cache/cache_key.hpp"
 #include "kore_gateway/cache/cached_fetch.hpp"
 #include "kore_gateway/cache/response_cache.hpp"
-#include "kore_gateway/config/route_table.hpp"
-#include "kore_gateway/gateway/request_dispatcher.hpp"
-#include "kore_gateway/gateway/route_forwarding.hpp"
 #include "kore_gateway/gateway/route_matcher.hpp"
-#include "kore_gateway/gateway/upstream_registry.hpp"
 #include "kore_gateway/http/json_validity.hpp"
 #include "kore_gateway/log/logging.hpp"
 #include "kore_gateway/mock/demo_upstreams.hpp"
+#include "kore_gateway/upstream/tls_context.hpp"
 #include "kore_gateway/util/clock.hpp"
 
 namespace kg = kore_gateway;
@@ -37,36 +37,34 @@ namespace http = kg::http;
 
 namespace {
 
-// A gateway without a listener: the dispatcher and upstream routes of the real composition, on
-// an io_context run by one thread, with the products entry already cached.
+// A gateway without a listener: the snapshot (route table, upstreams, dispatcher) of the real
+// composition, on an io_context run by one thread, with the products entry already cached.
 struct hit_fixture {
     kg::demo_upstreams demo;
     kg::gateway_config config = kg::with_demo_upstreams(kg::gateway_config{}, demo);
-    kg::route_table routes = kg::build_route_table(config);
     kg::gateway_metrics metrics;
     boost::asio::io_context ioc;
-    std::unique_ptr<kg::upstream_registry> upstreams;
+    std::unique_ptr<kg::upstream_pools> pools;
     std::unique_ptr<kg::cached_fetch> cache;
-    std::unique_ptr<kg::route_forwarding> forwarding;
-    std::unique_ptr<kg::request_dispatcher> dispatcher;
+    std::unique_ptr<kg::gateway_snapshot> snapshot;
     kg::request_context ctx{"127.0.0.1", std::chrono::steady_clock::now()};
 
     hit_fixture() {
         // warn: the access log is off, as in the load benchmark (bench/run.sh).
         kg::setup_logging("warn");
         const auto& clock = kg::steady_clock::instance();
-        upstreams = std::make_unique<kg::upstream_registry>(config, std::vector{ioc.get_executor()},
-                                                            metrics, clock, demo.ca_pem());
+        pools = std::make_unique<kg::upstream_pools>(std::vector{ioc.get_executor()},
+                                                     kg::make_client_tls_context("", demo.ca_pem()),
+                                                     metrics, clock);
         cache = std::make_unique<kg::cached_fetch>(config.cache_max_bytes, config.stale_if_error,
                                                    clock, metrics);
-        forwarding =
-            std::make_unique<kg::route_forwarding>(config, routes, *upstreams, *cache, clock);
-        dispatcher =
-            std::make_unique<kg::request_dispatcher>(config, routes, *forwarding, metrics, clock);
+        snapshot = std::make_unique<kg::gateway_snapshot>(
+            config, kg::snapshot_services{*pools, *cache, metrics, clock, {}, nullptr});
+        pools->start_new_providers();
         // First request: a miss that fills the cache over TLS.
         std::atomic<bool> done{false};
         kg::response first;
-        dispatcher->handle(products_request(), ctx, [&](kg::response res) {
+        dispatcher().handle(products_request(), ctx, [&](kg::response res) {
             first = std::move(res);
             done = true;
         });
@@ -76,13 +74,15 @@ struct hit_fixture {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         guard.reset();
-        upstreams->stop();
+        pools->stop();
         ioc.stop();
         runner.join();
         if (!done || first.result() != http::status::ok) {
             throw std::runtime_error("could not fill the cache from the demo catalog");
         }
     }
+
+    kg::request_dispatcher& dispatcher() { return snapshot->dispatcher(); }
 
     static kg::request products_request() {
         kg::request req{http::verb::get, "/catalog/products", 11};
@@ -99,7 +99,7 @@ hit_fixture& fixture() {
 }
 
 void BM_route_match(benchmark::State& state) {
-    const kg::route_matcher r(fixture().routes);
+    const kg::route_matcher r(fixture().snapshot->routes());
     for (auto _ : state) {
         auto m = r.match(http::verb::get, "/catalog/products");
         benchmark::DoNotOptimize(m);
@@ -132,8 +132,8 @@ void BM_dispatch_hit(benchmark::State& state) {
     auto& f = fixture();
     for (auto _ : state) {
         kg::response out;
-        f.dispatcher->handle(hit_fixture::products_request(), f.ctx,
-                             [&out](kg::response res) { out = std::move(res); });
+        f.dispatcher().handle(hit_fixture::products_request(), f.ctx,
+                              [&out](kg::response res) { out = std::move(res); });
         benchmark::DoNotOptimize(out);
     }
 }
@@ -147,8 +147,8 @@ void BM_dispatch_hit_serialize(benchmark::State& state) {
     std::size_t header_bytes = 0;
     for (auto _ : state) {
         kg::response out;
-        f.dispatcher->handle(hit_fixture::products_request(), f.ctx,
-                             [&out](kg::response res) { out = std::move(res); });
+        f.dispatcher().handle(hit_fixture::products_request(), f.ctx,
+                              [&out](kg::response res) { out = std::move(res); });
         out.keep_alive(true);
         out.prepare_payload();
         http::response_serializer<kg::shared_body> sr(out);
@@ -237,6 +237,30 @@ void BM_is_valid_json(benchmark::State& state, const std::string& (*body)()) {
 }
 BENCHMARK_CAPTURE(BM_is_valid_json, deal_summary, deal_summary_body);
 BENCHMARK_CAPTURE(BM_is_valid_json, products, products_body);
+
+// simdjson's DOM parse validates fully (structure, UTF-8, numbers) while building its tape. The
+// parser is reused across iterations as a per-thread parser would be. simdjson reads up to
+// SIMDJSON_PADDING bytes past the input: "padded" hands it a padded_string made once (the best
+// case, as if the body were received into a padded buffer), "copy" the std::string as is, which
+// it first copies into its own padded buffer (what the forwarder would do with a body it holds).
+void BM_simdjson_validate_padded(benchmark::State& state, const std::string& (*body)()) {
+    simdjson::dom::parser parser;
+    const simdjson::padded_string padded(body());
+    run_json_check(state, body(), [&](const std::string&) {
+        return parser.parse(padded).error() == simdjson::SUCCESS;
+    });
+}
+BENCHMARK_CAPTURE(BM_simdjson_validate_padded, deal_summary, deal_summary_body);
+BENCHMARK_CAPTURE(BM_simdjson_validate_padded, products, products_body);
+
+void BM_simdjson_validate_copy(benchmark::State& state, const std::string& (*body)()) {
+    simdjson::dom::parser parser;
+    run_json_check(state, body(), [&](const std::string& b) {
+        return parser.parse(b.data(), b.size(), true).error() == simdjson::SUCCESS;
+    });
+}
+BENCHMARK_CAPTURE(BM_simdjson_validate_copy, deal_summary, deal_summary_body);
+BENCHMARK_CAPTURE(BM_simdjson_validate_copy, products, products_body);
 
 } // namespace
 

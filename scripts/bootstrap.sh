@@ -16,7 +16,7 @@ for group in "$@"; do
   case "$group" in
     # redis-server: the Redis tests start their own on a free loopback port.
     ci) packages+=(redis-server prometheus docker-compose chromium chromium-driver python3 clang libclang-rt-14-dev) ;;
-    bench) packages+=(nginx wrk libbenchmark-dev linux-perf procps valgrind) ;;
+    bench) packages+=(nginx wrk libbenchmark-dev libsimdjson-dev linux-perf procps valgrind) ;;
     # tests/ops/openapi_check.sh lints /openapi.json with Redocly CLI (needs Node.js >= 20.19).
     openapi) npm_packages+=("@redocly/cli@2.77.0") ;;
     *) echo "bootstrap.sh: unknown group '$group'" >&2; exit 2 ;;

@@ -6,10 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kore_gateway/app/demo_mode.hpp"
-#include "kore_gateway/mock/demo_upstreams.hpp"
 #include "kore_gateway/util/clock.hpp"
 #include "support/eventually.hpp"
+#include "support/gateway_with_fakes.hpp"
 #include "support/log_capture.hpp"
 #include "support/running_gateway.hpp"
 #include "support/test_client.hpp"
@@ -246,21 +245,20 @@ TEST(server, connections_past_the_maximum_are_refused) {
 const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
 
 TEST(server, shutdown_drains_an_in_flight_request_and_closes_idle_ones) {
-    demo_upstreams up;
-    running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
+    gateway_with_fakes gw;
     test_client idle(gw.port());
     EXPECT_EQ(idle.get("/healthz").result_int(), 200);
     // A request in flight when the drain starts: its answer is held at KORE until released.
-    up.kore().server().hold_answers();
+    gw.kore().server().hold_answers();
     test_client in_flight(gw.port());
     in_flight.send(http::verb::get, deal_target);
-    ASSERT_TRUE(eventually([&] { return up.kore().server().held_answers() == 1; }));
-    auto stopped = std::async(std::launch::async, [&] { gw.stop(); });
+    ASSERT_TRUE(eventually([&] { return gw.kore().server().held_answers() == 1; }));
+    auto stopped = std::async(std::launch::async, [&] { gw.gateway().stop(); });
     EXPECT_TRUE(idle.closed_by_server());
     // Still draining (a stop that did not wait would have closed in_flight, which the full
     // answer below rules out).
     EXPECT_EQ(stopped.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
-    up.kore().server().release_answers();
+    gw.kore().server().release_answers();
     const auto res = in_flight.read_response();
     EXPECT_EQ(res.result_int(), 200); // answered in full
     EXPECT_FALSE(res.keep_alive());
@@ -270,17 +268,19 @@ TEST(server, shutdown_drains_an_in_flight_request_and_closes_idle_ones) {
 // The gateway's clock bounds the drain: a request held upstream keeps the drain going until the
 // clock passes drain_timeout, and then the gateway stops without it.
 TEST(server, the_drain_bound_runs_on_the_gateways_clock) {
-    demo_upstreams up;
-    auto config = with_demo_upstreams(test_config(), up);
-    config.drain_timeout = std::chrono::seconds(10);
-    config.upstream_timeout = std::chrono::seconds(60); // only the drain bound may end it
     manual_clock clock;
-    gateway_app app(config, up.ca_pem(), {}, clock);
-    app.start();
-    up.kore().server().hold_answers();
-    test_client in_flight(app.local_endpoint().port());
+    gateway_with_fakes gw({.adjust =
+                               [](gateway_config& config) {
+                                   config.drain_timeout = std::chrono::seconds(10);
+                                   // only the drain bound may end it
+                                   config.upstream_timeout = std::chrono::seconds(60);
+                               },
+                           .clock = &clock});
+    auto& app = gw.gateway().app();
+    gw.kore().server().hold_answers();
+    test_client in_flight(gw.port());
     in_flight.send(http::verb::get, deal_target);
-    ASSERT_TRUE(eventually([&] { return up.kore().server().held_answers() == 1; }));
+    ASSERT_TRUE(eventually([&] { return gw.kore().server().held_answers() == 1; }));
 
     app.request_stop();
     auto stopped = std::async(std::launch::async, [&] { app.wait(); });
@@ -288,7 +288,7 @@ TEST(server, the_drain_bound_runs_on_the_gateways_clock) {
     // listener closes), so advancing the clock from here counts against it.
     ASSERT_TRUE(eventually([&] {
         try {
-            fetch(app.local_endpoint().port(), http::verb::get, "/healthz");
+            fetch(gw.port(), http::verb::get, "/healthz");
             return false;
         } catch (const boost::system::system_error&) {
             return true;
@@ -299,7 +299,7 @@ TEST(server, the_drain_bound_runs_on_the_gateways_clock) {
     clock.advance(std::chrono::seconds(1));
     EXPECT_EQ(stopped.wait_for(std::chrono::seconds(5)), std::future_status::ready);
     EXPECT_TRUE(in_flight.closed_by_server()) << "closed without an answer";
-    up.kore().server().release_answers();
+    gw.kore().server().release_answers();
 }
 
 TEST(server, cors_preflight_on_a_known_route) {

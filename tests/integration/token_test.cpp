@@ -13,7 +13,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/util/clock.hpp"
 #include "kore_gateway/util/sha256.hpp"
 #include "support/fwd_fakes.hpp"
@@ -39,8 +38,7 @@ TEST(token, request_form_carries_the_configured_values_percent_encoded) {
     options.credentials.client_id = "gateway client+1";
     options.credentials.client_secret = "s&cr=t+%/ with space";
     options.credentials.scope = "pss-api offline";
-    fwd_fakes fakes(make_test_pki(), options);
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw({.fakes = chosen_fakes{make_test_pki(), options}});
 
     // The fake answers a token only for exactly these credentials.
     const auto res = fetch(gw.port(), http::verb::get, deal_target);
@@ -49,9 +47,9 @@ TEST(token, request_form_carries_the_configured_values_percent_encoded) {
                                                       {"scope", "pss-api offline"},
                                                       {"client_id", "gateway client+1"},
                                                       {"client_secret", "s&cr=t+%/ with space"}};
-    EXPECT_EQ(fakes.auth().last_form(), expected);
+    EXPECT_EQ(gw.auth().last_form(), expected);
 
-    const auto sent = fakes.auth().server().requests();
+    const auto sent = gw.auth().server().requests();
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(sent[0].method, "POST");
     EXPECT_EQ(sent[0].target, "/connect/token");
@@ -64,31 +62,32 @@ TEST(token, request_form_carries_the_configured_values_percent_encoded) {
 }
 
 TEST(token, fifty_concurrent_first_requests_make_one_token_request) {
-    demo_upstreams up;
+    gateway_with_fakes gw({.adjust =
+                               [](gateway_config& config) {
+                                   // fifty TLS handshakes on a loaded machine
+                                   config.upstream_timeout = 8000ms;
+                               },
+                           .start_gateway = false});
     // The start-up token request is still in flight when the requests arrive.
-    up.auth().set_delay(500ms);
-    auto config = with_demo_upstreams(test_config(), up);
-    config.upstream_timeout = 8000ms; // fifty TLS handshakes on a loaded machine
-    running_gateway gw(config, up.ca_pem());
+    gw.auth().set_delay(500ms);
+    gw.start();
 
     const auto responses = fetch_concurrently(gw.port(), 50, deal_target);
     for (const auto& res : responses) {
         EXPECT_EQ(res.result_int(), 200) << res.body();
     }
-    EXPECT_EQ(up.auth().token_requests(), 1u);
-    const auto sent = up.kore().server().requests();
+    EXPECT_EQ(gw.auth().token_requests(), 1u);
+    const auto sent = gw.kore().server().requests();
     ASSERT_EQ(sent.size(), 50u);
     std::set<std::string> tokens;
     for (const auto& req : sent) {
         tokens.insert(bearer_of(req));
     }
     EXPECT_EQ(tokens.size(), 1u);
-    EXPECT_TRUE(up.auth().is_valid(*tokens.begin()));
+    EXPECT_TRUE(gw.auth().is_valid(*tokens.begin()));
 }
 
 TEST(token, is_renewed_before_it_expires) {
-    demo_upstreams up;
-    up.auth().set_expires_in(100);
     manual_clock clock;
     // Every token KORE sees must be one the auth server issued less than its lifetime ago on the
     // gateway's clock (the fake records real time, and never expires tokens itself).
@@ -97,8 +96,10 @@ TEST(token, is_renewed_before_it_expires) {
     std::string newest_token;   // the auth server's latest
     std::string last_presented; // at KORE
     std::vector<std::string> problems;
-    up.auth().server().set_handler([&](const recorded_request& req) {
-        auto reply = up.auth().handle(req);
+    gateway_with_fakes gw({.start_gateway = false, .clock = &clock});
+    gw.auth().set_expires_in(100);
+    gw.auth().server().set_handler([&](const recorded_request& req) {
+        auto reply = gw.auth().handle(req);
         const auto body = nlohmann::json::parse(reply.body, nullptr, false);
         if (body.is_object() && body.contains("access_token")) {
             std::lock_guard lock(mutex);
@@ -107,7 +108,7 @@ TEST(token, is_renewed_before_it_expires) {
         }
         return reply;
     });
-    up.kore().server().set_handler([&](const recorded_request& req) {
+    gw.kore().server().set_handler([&](const recorded_request& req) {
         {
             std::lock_guard lock(mutex);
             last_presented = bearer_of(req);
@@ -120,16 +121,15 @@ TEST(token, is_renewed_before_it_expires) {
                 problems.push_back("a token issued " + std::to_string(age.count()) + " s ago");
             }
         }
-        return up.kore().handle(req);
+        return gw.kore().handle(req);
     });
-    gateway_app gw(with_demo_upstreams(test_config(), up), up.ca_pem(), {}, clock);
     gw.start();
 
     // Steady traffic while the clock crosses almost three lifetimes, 10 s at a time. Renewal
     // starts on its own at 80 % of each lifetime (at 80, 160 and 240 s), before any caller needs
     // it (a token serves callers until 90 %). The clock moves on only once the renewed token is
     // in use: moving it while the token request is in flight would also pass its deadline.
-    test_client client(gw.local_endpoint().port());
+    test_client client(gw.port());
     std::size_t sent = 0;
     const auto get_deal = [&] {
         ++sent;
@@ -152,9 +152,9 @@ TEST(token, is_renewed_before_it_expires) {
         }
         clock.advance(10s);
     }
-    EXPECT_EQ(up.auth().token_requests(), 4u);
+    EXPECT_EQ(gw.auth().token_requests(), 4u);
     // Renewal came ahead of expiry: no request was refused and retried.
-    EXPECT_EQ(up.kore().server().request_count(), sent);
+    EXPECT_EQ(gw.kore().server().request_count(), sent);
     std::lock_guard lock(mutex);
     EXPECT_TRUE(problems.empty()) << problems.size() << " stale tokens, first: " << problems[0];
 }
@@ -185,17 +185,16 @@ TEST(token, revoked_token_is_renewed_once_and_the_request_retried) {
 TEST(token, price_post_refused_with_a_revoked_token_is_retried_with_the_same_body) {
     fwd_options options;
     options.catalog_auth = fwd_options::catalog_token::own;
-    fwd_fakes fakes(make_test_pki(), options);
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw({.fakes = chosen_fakes{make_test_pki(), options}});
     ASSERT_TRUE(eventually([&] { return is_ready(gw.port()); }));
-    fakes.catalog_auth()->revoke_all();
+    gw.fakes().catalog_auth()->revoke_all();
 
     const std::string body = R"({"formData":[{"elementKey":"users","elementValue":7}]})";
     const auto target = "/catalog/products/" + std::string(sample_product_id) + "/offers/" +
                         std::string(sample_offer_id) + "/price?customerId=C7";
     const auto res = fetch(gw.port(), http::verb::post, target, {}, body);
     EXPECT_EQ(res.result_int(), 200) << res.body();
-    const auto sent = fakes.catalog().server().requests();
+    const auto sent = gw.catalog().server().requests();
     ASSERT_EQ(sent.size(), 2u);
     for (const auto& req : sent) {
         EXPECT_EQ(req.method, "POST");
@@ -203,8 +202,8 @@ TEST(token, price_post_refused_with_a_revoked_token_is_retried_with_the_same_bod
         EXPECT_EQ(req.header("content-type"), "application/json");
     }
     EXPECT_NE(bearer_of(sent[1]), bearer_of(sent[0]));
-    EXPECT_EQ(fakes.catalog_auth()->token_requests(), 2u);
-    EXPECT_EQ(fakes.auth().token_requests(), 1u); // KORE's token is another credential set
+    EXPECT_EQ(gw.fakes().catalog_auth()->token_requests(), 2u);
+    EXPECT_EQ(gw.auth().token_requests(), 1u); // KORE's token is another credential set
 }
 
 TEST(token, many_requests_refused_with_one_revoked_token_cause_one_renewal) {
@@ -255,9 +254,9 @@ std::size_t kore_token_failures_logged(log_capture& logs) {
 // A gateway on a manual clock against an auth server that fails every token request: callers
 // get 502 upstream_auth_failed at once, /readyz says why, and the token is asked for again only
 // when the clock has passed the backoff delay, once per delay. Returns with `attempts` made.
-void expect_auth_failures_with_backoff(gateway_app& gw, manual_clock& clock, log_capture& logs,
-                                       std::size_t attempts) {
-    test_client client(gw.local_endpoint().port());
+void expect_auth_failures_with_backoff(gateway_with_fakes& gw, manual_clock& clock,
+                                       log_capture& logs, std::size_t attempts) {
+    test_client client(gw.port());
     for (std::size_t made = 1; made <= attempts; ++made) {
         ASSERT_TRUE(eventually([&] { return kore_token_failures_logged(logs) == made; }));
         for (int i = 0; i < 5; ++i) {
@@ -277,48 +276,45 @@ void expect_auth_failures_with_backoff(gateway_app& gw, manual_clock& clock, log
 
 TEST(token, auth_server_answering_500_gives_upstream_auth_failed_with_backoff) {
     log_capture logs;
-    demo_upstreams up;
-    up.auth().set_failure(fake_auth::failure::server_error);
     manual_clock clock;
-    gateway_app gw(with_demo_upstreams(test_config(), up), up.ca_pem(), {}, clock);
+    gateway_with_fakes gw({.start_gateway = false, .clock = &clock});
+    gw.auth().set_failure(fake_auth::failure::server_error);
     gw.start();
     expect_auth_failures_with_backoff(gw, clock, logs, 4);
-    EXPECT_EQ(up.auth().token_requests(), 4u);
-    EXPECT_EQ(up.kore().server().request_count(), 0u);
+    EXPECT_EQ(gw.auth().token_requests(), 4u);
+    EXPECT_EQ(gw.kore().server().request_count(), 0u);
 
-    up.auth().set_failure(fake_auth::failure::none);
+    gw.auth().set_failure(fake_auth::failure::none);
     clock.advance(31s);
     // The deal rather than /readyz: the billing token, asked for at start-up, may have met a
     // deadline the clock moved past, and waits for the clock to move again.
-    EXPECT_TRUE(eventually([&] {
-        return fetch(gw.local_endpoint().port(), http::verb::get, deal_target).result_int() == 200;
-    }));
+    EXPECT_TRUE(eventually(
+        [&] { return fetch(gw.port(), http::verb::get, deal_target).result_int() == 200; }));
 }
 
 TEST(token, auth_server_down_gives_upstream_auth_failed_with_backoff) {
     log_capture logs;
-    demo_upstreams up;
-    up.auth().server().stop(); // connections to it are refused
     manual_clock clock;
-    gateway_app gw(with_demo_upstreams(test_config(), up), up.ca_pem(), {}, clock);
+    gateway_with_fakes gw({.start_gateway = false, .clock = &clock});
+    gw.auth().server().stop(); // connections to it are refused
     gw.start();
     expect_auth_failures_with_backoff(gw, clock, logs, 3);
-    const auto metrics = fetch(gw.local_endpoint().port(), http::verb::get, "/metrics").body();
+    const auto metrics = fetch(gw.port(), http::verb::get, "/metrics").body();
     EXPECT_EQ(metric_value(metrics, kore_token_requests), 3.0);
-    EXPECT_EQ(up.kore().server().request_count(), 0u);
+    EXPECT_EQ(gw.kore().server().request_count(), 0u);
 }
 
 TEST(token, auth_server_slower_than_the_timeout_is_upstream_auth_failed) {
-    demo_upstreams up;
-    up.auth().set_delay(2000ms);
-    auto config = with_demo_upstreams(test_config(), up);
-    config.upstream_timeout = 300ms;
-    running_gateway gw(config, up.ca_pem());
+    gateway_with_fakes gw(
+        {.adjust = [](gateway_config& config) { config.upstream_timeout = 300ms; },
+         .start_gateway = false});
+    gw.auth().set_delay(2000ms);
+    gw.start();
     // The answer decides: without the timeout the token would come after 2 s (well within the
     // test client's own deadline) and the deal would be a 200.
     EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 502,
                                  "upstream_auth_failed"));
-    EXPECT_EQ(up.kore().server().request_count(), 0u);
+    EXPECT_EQ(gw.kore().server().request_count(), 0u);
 }
 
 TEST(token, malformed_auth_answers_are_upstream_auth_failed_until_the_server_is_fixed) {
@@ -326,31 +322,31 @@ TEST(token, malformed_auth_answers_are_upstream_auth_failed_until_the_server_is_
          {fake_auth::failure::malformed_json, fake_auth::failure::missing_access_token,
           fake_auth::failure::html_error_page}) {
         SCOPED_TRACE(static_cast<int>(failure));
-        demo_upstreams up;
-        up.auth().set_failure(failure);
-        running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
+        gateway_with_fakes gw({.start_gateway = false});
+        gw.auth().set_failure(failure);
+        gw.start();
         test_client client(gw.port());
         EXPECT_TRUE(is_gateway_error(client.get(deal_target), 502, "upstream_auth_failed"));
         EXPECT_EQ(client.get("/readyz").result_int(), 503);
-        EXPECT_GE(up.auth().token_requests(), 1u);
+        EXPECT_GE(gw.auth().token_requests(), 1u);
 
-        up.auth().set_failure(fake_auth::failure::none);
+        gw.auth().set_failure(fake_auth::failure::none);
         EXPECT_TRUE(eventually([&] { return client.get(deal_target).result_int() == 200; }));
         EXPECT_EQ(client.get("/readyz").result_int(), 200);
     }
 }
 
 TEST(token, readyz_is_503_with_a_reason_until_the_first_token_arrives) {
-    demo_upstreams up;
     // The auth server holds the start-up token request until the test lets it answer.
     std::promise<void> release;
     auto released = release.get_future().share();
-    up.auth().server().set_handler([&up, released](const recorded_request& req) {
+    gateway_with_fakes gw({.start_gateway = false});
+    gw.auth().server().set_handler([&gw, released](const recorded_request& req) {
         released.wait_for(5s);
-        return up.auth().handle(req);
+        return gw.auth().handle(req);
     });
-    running_gateway gw(with_demo_upstreams(test_config(), up), up.ca_pem());
-    ASSERT_TRUE(eventually([&] { return up.auth().server().request_count() == 1; }));
+    gw.start();
+    ASSERT_TRUE(eventually([&] { return gw.auth().server().request_count() == 1; }));
 
     const auto waiting = fetch(gw.port(), http::verb::get, "/readyz");
     release.set_value();
@@ -362,51 +358,50 @@ TEST(token, readyz_is_503_with_a_reason_until_the_first_token_arrives) {
     ASSERT_TRUE(eventually([&] { return is_ready(gw.port()); }));
     const auto ready = fetch(gw.port(), http::verb::get, "/readyz");
     EXPECT_EQ(body_json(ready), nlohmann::json({{"status", "ready"}}));
-    EXPECT_EQ(up.auth().token_requests(), 1u);
+    EXPECT_EQ(gw.auth().token_requests(), 1u);
 }
 
 TEST(token, catalog_with_its_own_credentials_gets_its_own_token) {
     fwd_options options;
     options.catalog_auth = fwd_options::catalog_token::own;
-    fwd_fakes fakes(make_test_pki(), options);
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw({.fakes = chosen_fakes{make_test_pki(), options}});
     test_client client(gw.port());
     ASSERT_EQ(client.get(deal_target).result_int(), 200);
     ASSERT_EQ(client.get("/catalog/products").result_int(), 200);
     ASSERT_TRUE(eventually([&] { return is_ready(gw.port()); }));
 
-    auto& catalog_auth = *fakes.catalog_auth();
-    EXPECT_EQ(fakes.auth().token_requests(), 1u);
+    auto& catalog_auth = *gw.fakes().catalog_auth();
+    EXPECT_EQ(gw.auth().token_requests(), 1u);
     EXPECT_EQ(catalog_auth.token_requests(), 1u);
+    const auto& credentials = gw.fakes().credentials();
     const std::map<std::string, std::string> catalog_form{
         {"grant_type", "client_credentials"},
-        {"scope", fakes.credentials().catalog_scope},
-        {"client_id", fakes.credentials().catalog_client_id},
-        {"client_secret", fakes.credentials().catalog_client_secret}};
+        {"scope", credentials.catalog_scope},
+        {"client_id", credentials.catalog_client_id},
+        {"client_secret", credentials.catalog_client_secret}};
     EXPECT_EQ(catalog_auth.last_form(), catalog_form);
 
-    const auto kore_token = bearer_of(fakes.kore().server().requests().at(0));
-    const auto catalog_token = bearer_of(fakes.catalog().server().requests().at(0));
-    EXPECT_TRUE(fakes.auth().is_valid(kore_token));
+    const auto kore_token = bearer_of(gw.kore().server().requests().at(0));
+    const auto catalog_token = bearer_of(gw.catalog().server().requests().at(0));
+    EXPECT_TRUE(gw.auth().is_valid(kore_token));
     EXPECT_FALSE(catalog_auth.is_valid(kore_token));
     EXPECT_TRUE(catalog_auth.is_valid(catalog_token));
-    EXPECT_FALSE(fakes.auth().is_valid(catalog_token));
-    EXPECT_EQ(fakes.catalog().server().requests().at(0).header("x-api-key"),
-              fakes.credentials().catalog_api_key);
+    EXPECT_FALSE(gw.auth().is_valid(catalog_token));
+    EXPECT_EQ(gw.catalog().server().requests().at(0).header("x-api-key"),
+              credentials.catalog_api_key);
 }
 
 TEST(token, upstreams_sharing_a_credential_set_share_one_token) {
     fwd_options options;
     options.catalog_auth = fwd_options::catalog_token::shared_with_kore;
-    fwd_fakes fakes(make_test_pki(), options);
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw({.fakes = chosen_fakes{make_test_pki(), options}});
     test_client client(gw.port());
     ASSERT_EQ(client.get(deal_target).result_int(), 200);
     ASSERT_EQ(client.get("/catalog/products").result_int(), 200);
-    EXPECT_EQ(fakes.auth().token_requests(), 1u);
-    const auto token = bearer_of(fakes.kore().server().requests().at(0));
-    EXPECT_TRUE(fakes.auth().is_valid(token));
-    EXPECT_EQ(bearer_of(fakes.catalog().server().requests().at(0)), token);
+    EXPECT_EQ(gw.auth().token_requests(), 1u);
+    const auto token = bearer_of(gw.kore().server().requests().at(0));
+    EXPECT_TRUE(gw.auth().is_valid(token));
+    EXPECT_EQ(bearer_of(gw.catalog().server().requests().at(0)), token);
 }
 
 // Every secret the gateway holds or is sent: upstream credentials and tokens, and the clients'
@@ -417,75 +412,80 @@ TEST_P(secrets_never_leak, in_logs_metrics_or_answers) {
     log_capture logs(GetParam());
     fwd_options options;
     options.catalog_auth = fwd_options::catalog_token::own;
-    fwd_fakes fakes(make_test_pki(), options);
     const std::string client_key = "leak-test-client-key-31415926";
-    auto config = fakes.config();
-    config.client_auth = {.api_key = true, .jwt = true};
-    config.clients = {{.id = "app", .key_sha256 = sha256_hex(client_key)}};
-    config.jwt.jwks_url = must_parse_url(fakes.auth().jwks_url());
-    config.jwt.issuer = fakes.auth().issuer();
-    config.jwt.audience = "kore-gateway";
-    auto gw = std::make_unique<running_gateway>(config, fakes.ca_pem());
-    const auto product = std::string(sample_product_id);
-    const auto offer = std::string(sample_offer_id);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    const auto client_jwt = fakes.auth().sign({{"iss", fakes.auth().issuer()},
-                                               {"aud", "kore-gateway"},
-                                               {"sub", "leak-test-user"},
-                                               {"exp", now + 600}});
-    const auto expired_jwt = fakes.auth().sign(
-        {{"iss", fakes.auth().issuer()}, {"aud", "kore-gateway"}, {"exp", now - 600}});
-
+    std::vector<std::string> secrets;
     std::vector<test_response> seen;
-    test_client client(gw->port());
-    std::string credential = client_key;
-    auto call = [&](http::verb method, const std::string& target, const std::string& body = {}) {
-        seen.push_back(
-            client.request(method, target, {{"Authorization", "Bearer " + credential}}, body));
-        return seen.back().result_int();
-    };
-    const auto get = http::verb::get;
-    EXPECT_EQ(call(get, deal_target), 200);
-    EXPECT_EQ(call(get, "/catalog/products"), 200);
-    EXPECT_EQ(call(get, "/catalog/products/" + product + "/offers?customerId=C1"), 200);
-    const auto price = "/catalog/products/" + product + "/offers/" + offer + "/price";
-    const std::string price_body = R"({"formData":[{"elementKey":"users","elementValue":3}]})";
-    EXPECT_EQ(call(http::verb::post, price, price_body), 200);
-    EXPECT_EQ(call(get, "/deals/no-such-deal"), 404);
-    // The 401 path: KORE's token is renewed.
-    fakes.auth().revoke_all();
-    EXPECT_EQ(call(get, deal_target), 200);
-    // A failed renewal: the catalog's token is refused and its auth server fails.
-    fakes.catalog_auth()->set_failure(fake_auth::failure::server_error);
-    fakes.catalog_auth()->revoke_all();
-    EXPECT_EQ(call(http::verb::post, price, price_body), 502);
-    EXPECT_EQ(call(get, "/readyz"), 503);
-    EXPECT_EQ(call(get, "/metrics"), 200);
-    EXPECT_EQ(call(get, "/healthz"), 200);
-    credential = client_jwt;
-    EXPECT_EQ(call(get, deal_target), 200);
-    credential = expired_jwt;
-    EXPECT_EQ(call(get, deal_target), 401);
-    credential = client_key + "-wrong";
-    EXPECT_EQ(call(get, deal_target), 401);
-    gw.reset(); // stopped: every log line is written
+    {
+        gateway_with_fakes gw(
+            {.fakes = chosen_fakes{make_test_pki(), options}, .start_gateway = false});
+        auto& fakes = gw.fakes();
+        gw.start([&](gateway_config& config) {
+            config.client_auth = {.api_key = true, .jwt = true};
+            config.clients = {{.id = "app", .key_sha256 = sha256_hex(client_key)}};
+            config.jwt.jwks_url = must_parse_url(fakes.auth().jwks_url());
+            config.jwt.issuer = fakes.auth().issuer();
+            config.jwt.audience = "kore-gateway";
+        });
+        const auto product = std::string(sample_product_id);
+        const auto offer = std::string(sample_offer_id);
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        const auto client_jwt = fakes.auth().sign({{"iss", fakes.auth().issuer()},
+                                                   {"aud", "kore-gateway"},
+                                                   {"sub", "leak-test-user"},
+                                                   {"exp", now + 600}});
+        const auto expired_jwt = fakes.auth().sign(
+            {{"iss", fakes.auth().issuer()}, {"aud", "kore-gateway"}, {"exp", now - 600}});
 
-    std::vector<std::string> secrets{fakes.credentials().client_secret,
-                                     fakes.credentials().catalog_client_secret,
-                                     fakes.credentials().kore_api_key,
-                                     fakes.credentials().catalog_api_key,
-                                     client_key,
-                                     client_jwt,
-                                     expired_jwt};
-    for (auto* server : {&fakes.kore().server(), &fakes.catalog().server()}) {
-        for (const auto& req : server->requests()) {
-            if (!bearer_of(req).empty()) {
-                secrets.push_back(bearer_of(req));
+        test_client client(gw.port());
+        std::string credential = client_key;
+        auto call = [&](http::verb method, const std::string& target,
+                        const std::string& body = {}) {
+            seen.push_back(
+                client.request(method, target, {{"Authorization", "Bearer " + credential}}, body));
+            return seen.back().result_int();
+        };
+        const auto get = http::verb::get;
+        EXPECT_EQ(call(get, deal_target), 200);
+        EXPECT_EQ(call(get, "/catalog/products"), 200);
+        EXPECT_EQ(call(get, "/catalog/products/" + product + "/offers?customerId=C1"), 200);
+        const auto price = "/catalog/products/" + product + "/offers/" + offer + "/price";
+        const std::string price_body = R"({"formData":[{"elementKey":"users","elementValue":3}]})";
+        EXPECT_EQ(call(http::verb::post, price, price_body), 200);
+        EXPECT_EQ(call(get, "/deals/no-such-deal"), 404);
+        // The 401 path: KORE's token is renewed.
+        fakes.auth().revoke_all();
+        EXPECT_EQ(call(get, deal_target), 200);
+        // A failed renewal: the catalog's token is refused and its auth server fails.
+        fakes.catalog_auth()->set_failure(fake_auth::failure::server_error);
+        fakes.catalog_auth()->revoke_all();
+        EXPECT_EQ(call(http::verb::post, price, price_body), 502);
+        EXPECT_EQ(call(get, "/readyz"), 503);
+        EXPECT_EQ(call(get, "/metrics"), 200);
+        EXPECT_EQ(call(get, "/healthz"), 200);
+        credential = client_jwt;
+        EXPECT_EQ(call(get, deal_target), 200);
+        credential = expired_jwt;
+        EXPECT_EQ(call(get, deal_target), 401);
+        credential = client_key + "-wrong";
+        EXPECT_EQ(call(get, deal_target), 401);
+
+        secrets = {fakes.credentials().client_secret,
+                   fakes.credentials().catalog_client_secret,
+                   fakes.credentials().kore_api_key,
+                   fakes.credentials().catalog_api_key,
+                   client_key,
+                   client_jwt,
+                   expired_jwt};
+        for (auto* server : {&fakes.kore().server(), &fakes.catalog().server()}) {
+            for (const auto& req : server->requests()) {
+                if (!bearer_of(req).empty()) {
+                    secrets.push_back(bearer_of(req));
+                }
             }
         }
-    }
+    }                                   // the gateway is gone: every log line is written
     EXPECT_GE(secrets.size(), 7u + 3u); // two KORE tokens and at least one catalog token
 
     const auto text = logs.text();

@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 
-#include "kore_gateway/app/demo_mode.hpp"
 #include "kore_gateway/util/clock.hpp"
 #include "kore_gateway/util/ids.hpp"
 #include "support/fwd_fakes.hpp"
@@ -53,13 +52,12 @@ TEST(upstream_faults, kore_certificate_from_an_untrusted_ca_sends_nothing_and_is
     const auto untrusted = make_test_pki("fwd untrusted CA");
     fwd_options options;
     options.kore_tls = make_server_tls_context(untrusted.server);
-    fwd_fakes fakes(make_test_pki(), options);
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw({.fakes = chosen_fakes{make_test_pki(), options}});
 
     const auto res = fetch(gw.port(), http::verb::get, deal_target);
     EXPECT_TRUE(is_gateway_error(res, 502, "upstream_unavailable"));
-    EXPECT_GE(fakes.kore().server().accepted_connections(), 1u); // it was tried
-    EXPECT_EQ(fakes.kore().server().request_count(), 0u);        // and nothing was sent
+    EXPECT_GE(gw.kore().server().accepted_connections(), 1u); // it was tried
+    EXPECT_EQ(gw.kore().server().request_count(), 0u);        // and nothing was sent
     // The other upstream is unaffected.
     EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200);
 }
@@ -68,15 +66,14 @@ TEST(upstream_faults, auth_server_with_an_untrusted_certificate_never_receives_t
     const auto untrusted = make_test_pki("fwd untrusted CA");
     fwd_options options;
     options.auth_tls = make_server_tls_context(untrusted.server);
-    fwd_fakes fakes(make_test_pki(), options);
-    running_gateway gw(fakes.config(), fakes.ca_pem());
+    gateway_with_fakes gw({.fakes = chosen_fakes{make_test_pki(), options}});
 
     const auto res = fetch(gw.port(), http::verb::get, deal_target);
     EXPECT_TRUE(is_gateway_error(res, 502, "upstream_auth_failed"));
-    EXPECT_GE(fakes.auth().server().accepted_connections(), 1u);
-    EXPECT_EQ(fakes.auth().server().request_count(), 0u);
-    EXPECT_EQ(fakes.auth().token_requests(), 0u);
-    EXPECT_EQ(fakes.kore().server().request_count(), 0u);
+    EXPECT_GE(gw.auth().server().accepted_connections(), 1u);
+    EXPECT_EQ(gw.auth().server().request_count(), 0u);
+    EXPECT_EQ(gw.auth().token_requests(), 0u);
+    EXPECT_EQ(gw.kore().server().request_count(), 0u);
     EXPECT_EQ(fetch(gw.port(), http::verb::get, "/readyz").result_int(), 503);
 }
 
@@ -86,30 +83,33 @@ TEST(upstream_faults, certificate_for_another_host_name_is_rejected) {
     options.kore_tls = make_server_tls_context(issue_server_certificate(pki, {"wrong.example"}));
     // Valid for the name localhost, but the catalog is configured by its IP address.
     options.catalog_tls = make_server_tls_context(issue_server_certificate(pki, {"localhost"}));
-    fwd_fakes fakes(pki, options);
-    auto config = fakes.config();
-    config.find_upstream("catalog")->base_url.host = "127.0.0.1";
-    running_gateway gw(config, fakes.ca_pem());
+    gateway_with_fakes gw({.adjust =
+                               [](gateway_config& config) {
+                                   config.find_upstream("catalog")->base_url.host = "127.0.0.1";
+                               },
+                           .fakes = chosen_fakes{pki, options}});
 
     EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 502,
                                  "upstream_unavailable"));
     EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, "/catalog/products"), 502,
                                  "upstream_unavailable"));
-    EXPECT_GE(fakes.kore().server().accepted_connections(), 1u);
-    EXPECT_GE(fakes.catalog().server().accepted_connections(), 1u);
-    EXPECT_EQ(fakes.kore().server().request_count(), 0u);
-    EXPECT_EQ(fakes.catalog().server().request_count(), 0u);
+    EXPECT_GE(gw.kore().server().accepted_connections(), 1u);
+    EXPECT_GE(gw.catalog().server().accepted_connections(), 1u);
+    EXPECT_EQ(gw.kore().server().request_count(), 0u);
+    EXPECT_EQ(gw.catalog().server().request_count(), 0u);
 }
 
 TEST(upstream_faults, certificate_with_the_ip_address_is_accepted_for_an_ip_url) {
-    fwd_fakes fakes; // the certificate names localhost and 127.0.0.1
-    auto config = fakes.config();
-    config.find_upstream("kore")->base_url.host = "127.0.0.1";
-    running_gateway gw(config, fakes.ca_pem());
+    // The certificate names localhost and 127.0.0.1.
+    gateway_with_fakes gw({.adjust =
+                               [](gateway_config& config) {
+                                   config.find_upstream("kore")->base_url.host = "127.0.0.1";
+                               },
+                           .fakes = chosen_fakes{}});
     EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
-    const auto sent = fakes.kore().server().requests();
+    const auto sent = gw.kore().server().requests();
     ASSERT_EQ(sent.size(), 1u);
-    EXPECT_EQ(sent[0].header("host"), "127.0.0.1:" + std::to_string(fakes.kore().server().port()));
+    EXPECT_EQ(sent[0].header("host"), "127.0.0.1:" + std::to_string(gw.kore().server().port()));
 }
 
 // The server names (SNI) a TLS server context was asked for, "" for a ClientHello without one.
@@ -144,10 +144,12 @@ TEST(upstream_faults, sni_names_the_upstream_host_and_is_left_out_for_an_ip_addr
     options.catalog_tls = make_server_tls_context(pki.server);
     const sni_recorder kore_sni(*options.kore_tls);
     const sni_recorder catalog_sni(*options.catalog_tls);
-    fwd_fakes fakes(pki, options);
-    auto config = fakes.config();
-    config.find_upstream("catalog")->base_url.host = "127.0.0.1"; // RFC 6066: no IP literal in SNI
-    running_gateway gw(config, fakes.ca_pem());
+    gateway_with_fakes gw({.adjust =
+                               [](gateway_config& config) {
+                                   // RFC 6066: no IP literal in SNI
+                                   config.find_upstream("catalog")->base_url.host = "127.0.0.1";
+                               },
+                           .fakes = chosen_fakes{pki, options}});
     EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
     EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200);
     EXPECT_EQ(kore_sni.names(), std::vector<std::string>{"localhost"});
@@ -174,35 +176,40 @@ private:
 };
 
 TEST(upstream_faults, ca_file_is_what_makes_the_upstreams_trusted) {
-    demo_upstreams up;
-    const temp_file ca(up.ca_pem());
     {
         // The production path: GATEWAY_CA_FILE, no CA passed in memory.
-        auto config = with_demo_upstreams(test_config(), up);
-        config.ca_file = ca.path();
-        running_gateway gw(config);
+        gateway_with_fakes gw({.trust_fakes_ca = false, .start_gateway = false});
+        const temp_file ca(gw.ca_pem());
+        gw.start([&ca](gateway_config& config) { config.ca_file = ca.path(); });
         EXPECT_EQ(fetch(gw.port(), http::verb::get, deal_target).result_int(), 200);
         EXPECT_EQ(fetch(gw.port(), http::verb::get, "/catalog/products").result_int(), 200);
+        gw.gateway().stop();
+        EXPECT_EQ(gw.auth().token_requests(), 1u);
+        EXPECT_EQ(gw.kore().server().request_count(), 1u);
+        EXPECT_EQ(gw.catalog().server().request_count(), 1u);
     }
     {
         // Without it only the system CAs are trusted: the test CA is not among them.
-        running_gateway gw(with_demo_upstreams(test_config(), up));
+        gateway_with_fakes gw({.trust_fakes_ca = false});
         EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, deal_target), 502,
                                      "upstream_auth_failed"));
         EXPECT_TRUE(is_gateway_error(fetch(gw.port(), http::verb::get, "/catalog/products"), 502,
                                      "upstream_unavailable"));
+        gw.gateway().stop();
+        EXPECT_EQ(gw.auth().token_requests(), 0u);
+        EXPECT_EQ(gw.kore().server().request_count(), 0u);
+        EXPECT_EQ(gw.catalog().server().request_count(), 0u);
     }
-    EXPECT_EQ(up.auth().token_requests(), 1u);
-    EXPECT_EQ(up.kore().server().request_count(), 1u);
-    EXPECT_EQ(up.catalog().server().request_count(), 1u);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Transport and answer faults
 
 TEST(upstream_faults, connection_refused_is_upstream_unavailable) {
+    gateway_with_fakes gw({.start_gateway = false});
+    // Taken once the fakes hold their ports: a fake started later could be given this one.
     const auto nothing_there = unused_port();
-    gateway_with_fakes gw([nothing_there](gateway_config& config) {
+    gw.start([nothing_there](gateway_config& config) {
         config.find_upstream("kore")->base_url.port = nothing_there;
     });
     const auto res = fetch(gw.port(), http::verb::get, deal_target);
@@ -254,17 +261,18 @@ TEST(upstream_faults, tls_handshake_that_never_completes_is_504_and_a_token_fail
 // The gateway's clock decides: a slow answer is a 504 once the clock passes the timeout, and not
 // before.
 TEST(upstream_faults, upstream_slower_than_the_timeout_is_504_at_the_deadline) {
-    demo_upstreams up;
-    auto config = with_demo_upstreams(test_config(), up);
-    config.upstream_timeout = 10s;
-    config.upstream_pool_size = 1; // a timed-out exchange must give its slot back
     manual_clock clock;
-    gateway_app gw(config, up.ca_pem(), {}, clock);
-    gw.start();
-    test_client client(gw.local_endpoint().port());
+    gateway_with_fakes gw({.adjust =
+                               [](gateway_config& config) {
+                                   config.upstream_timeout = 10s;
+                                   // a timed-out exchange must give its slot back
+                                   config.upstream_pool_size = 1;
+                               },
+                           .clock = &clock});
+    test_client client(gw.port());
     // Slow in real time, but within the timeout on the gateway's clock: answered.
-    up.kore().server().set_handler([&up](const recorded_request& req) {
-        auto reply = up.kore().handle(req);
+    gw.kore().server().set_handler([&gw](const recorded_request& req) {
+        auto reply = gw.kore().handle(req);
         reply.delay = 50ms;
         return reply;
     });
@@ -272,16 +280,16 @@ TEST(upstream_faults, upstream_slower_than_the_timeout_is_504_at_the_deadline) {
 
     for (const auto& slow : {broken(fault::hang), broken(fault::delay, 60s)}) {
         SCOPED_TRACE(static_cast<int>(slow.what));
-        up.kore().server().set_handler([slow](const recorded_request&) { return slow; });
-        const auto asked = up.kore().server().request_count();
+        gw.kore().server().set_handler([slow](const recorded_request&) { return slow; });
+        const auto asked = gw.kore().server().request_count();
         auto res = std::async(std::launch::async, [&client] { return client.get(deal_target); });
-        ASSERT_TRUE(eventually([&] { return up.kore().server().request_count() == asked + 1; }));
+        ASSERT_TRUE(eventually([&] { return gw.kore().server().request_count() == asked + 1; }));
         clock.advance(10s - 1ms);
         EXPECT_EQ(res.wait_for(50ms), std::future_status::timeout) << "ended before the deadline";
         clock.advance(1ms);
         EXPECT_TRUE(is_gateway_error(res.get(), 504, "upstream_timeout"));
 
-        up.kore().server().set_handler(answer_as(up.kore()));
+        gw.kore().server().set_handler(answer_as(gw.kore()));
         EXPECT_EQ(client.get(deal_target).result_int(), 200);
     }
 }

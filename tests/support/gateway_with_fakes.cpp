@@ -44,12 +44,17 @@ void gateway_with_fakes::start(const adjust_config& adjust) {
         adjust(config);
     }
     config_ = config;
-    gateway_ = std::make_unique<running_gateway>(std::move(config),
-                                                 options_.trust_fakes_ca ? ca_pem() : "");
+    gateway_ = std::make_unique<running_gateway>(
+        std::move(config), options_.trust_fakes_ca ? ca_pem() : "", gateway_clock());
 }
 
 std::unique_ptr<running_gateway> gateway_with_fakes::replica() const {
-    return std::make_unique<running_gateway>(config_, options_.trust_fakes_ca ? ca_pem() : "");
+    return std::make_unique<running_gateway>(config_, options_.trust_fakes_ca ? ca_pem() : "",
+                                             gateway_clock());
+}
+
+const clock& gateway_with_fakes::gateway_clock() const {
+    return options_.clock ? *options_.clock : steady_clock::instance();
 }
 
 const std::string& gateway_with_fakes::ca_pem() const {

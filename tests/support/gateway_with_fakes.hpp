@@ -37,6 +37,9 @@ struct gateway_options {
     bool trust_fakes_ca = true;
     // False: the constructor starts only the fakes, and start() the gateway.
     bool start_gateway = true;
+    // The gateway's clock, for tests that step time; null: the steady clock. It must outlive the
+    // fixture.
+    const kore_gateway::clock* clock = nullptr;
 };
 
 class gateway_with_fakes {
@@ -70,6 +73,8 @@ public:
     fwd_fakes& fakes() { return *chosen_; }
 
 private:
+    const clock& gateway_clock() const;
+
     gateway_options options_;
     gateway_config config_; // the gateway's, once started
     // Before the gateway: it must stop before its upstreams.

@@ -13,8 +13,9 @@ gateway_config test_config() {
     return config;
 }
 
-running_gateway::running_gateway(gateway_config config, std::string extra_ca_pem)
-    : app_(std::make_unique<gateway_app>(std::move(config), std::move(extra_ca_pem))) {
+running_gateway::running_gateway(gateway_config config, std::string extra_ca_pem, const clock& clk)
+    : app_(std::make_unique<gateway_app>(std::move(config), std::move(extra_ca_pem),
+                                         config_source{}, clk)) {
     app_->start();
 }
 

@@ -15,7 +15,9 @@ gateway_config test_config();
 
 class running_gateway {
 public:
-    explicit running_gateway(gateway_config config = test_config(), std::string extra_ca_pem = {});
+    // clk: the gateway's clock (see gateway_app); it must outlive the gateway.
+    explicit running_gateway(gateway_config config = test_config(), std::string extra_ca_pem = {},
+                             const clock& clk = steady_clock::instance());
     ~running_gateway();
 
     std::uint16_t port() const { return app_->local_endpoint().port(); }
