@@ -16,7 +16,7 @@ if [ ! -f "$build_dir/CTestTestfile.cmake" ]; then
     echo "flake.sh: $build_dir is not a built tree (run scripts/test.sh first)" >&2
     exit 2
 fi
-jobs=${KORE_JOBS:-2}
+jobs=${KORE_TEST_JOBS:-4} # as scripts/test.sh runs them
 # Bounds that only catch a hang: a whole round takes about 1.5 minutes on this machine.
 round_timeout=${FLAKE_ROUND_TIMEOUT:-1200}
 
