@@ -312,9 +312,8 @@ std::optional<response> request_dispatcher::answer_before_body(const http::reque
 response request_dispatcher::finish(exchange& ex, route_outcome outcome) const {
     auto& res = outcome.res;
     res.insert(request_id_header, ex.request_id);
-    if (res.find(http::field::cache_control) == res.end()) {
-        res.insert(http::field::cache_control, ex.cacheable ? "private, no-cache" : "no-store");
-    }
+    // No route or endpoint sets Cache-Control itself (upstream ones are not passed on).
+    res.insert(http::field::cache_control, ex.cacheable ? "private, no-cache" : "no-store");
     cors_.decorate(res, ex.origin);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - ex.start);

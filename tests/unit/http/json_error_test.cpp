@@ -58,6 +58,15 @@ TEST(ids, random_ids_are_unique_hex) {
         seen.insert(id);
     }
     EXPECT_EQ(seen.size(), 1000u);
+    // Every one of the 32 digits is drawn: over 1000 ids each position shows all 16 values (the
+    // odds of one missing by chance are below 1e-26).
+    for (std::size_t position = 0; position < 32; ++position) {
+        std::set<char> values;
+        for (const auto& id : seen) {
+            values.insert(id[position]);
+        }
+        EXPECT_EQ(values.size(), 16u) << "position " << position;
+    }
 }
 
 TEST(ids, client_request_id_syntax) {
