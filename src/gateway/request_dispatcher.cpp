@@ -207,7 +207,7 @@ void request_dispatcher::forward(const exchange_ptr& ex, route_lookup&& lookup) 
     }
     call.request_id = ex->request_id;
     call.trace = &ex->trace;
-    upstream_.handle(std::move(call), [this, ex](route_outcome outcome) {
+    upstream_.handle(std::move(call), [this, ex](route_outcome&& outcome) {
         ex->done(finish(*ex, std::move(outcome)));
     });
 }
@@ -309,7 +309,7 @@ std::optional<response> request_dispatcher::answer_before_body(const http::reque
     return finish(ex, std::move(*refused));
 }
 
-response request_dispatcher::finish(exchange& ex, route_outcome outcome) const {
+response request_dispatcher::finish(exchange& ex, route_outcome&& outcome) const {
     auto& res = outcome.res;
     res.insert(request_id_header, ex.request_id);
     // No route or endpoint sets Cache-Control itself (upstream ones are not passed on).

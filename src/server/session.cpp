@@ -168,7 +168,7 @@ void session::on_read_request(error_code ec, std::size_t) {
     request req = parser_->release();
     keep_alive_ = req.keep_alive();
     const auto version = req.version();
-    handler_.handle(std::move(req), context_, [self = shared_from_this(), version](response res) {
+    handler_.handle(std::move(req), context_, [self = shared_from_this(), version](response&& res) {
         res.version(version);
         // A cache hit, and a forward whose answer came on this connection's thread, write at once
         // (a response moved through net::dispatch's wrappers costs a field-list move at each

@@ -87,7 +87,7 @@ private:
     static std::optional<route_outcome> request_refusal(const route_lookup& lookup,
                                                         std::string_view content_type);
     client_auth_mode auth_mode_of(const route_row& row) const;
-    response finish(exchange& ex, route_outcome outcome) const;
+    response finish(exchange& ex, route_outcome&& outcome) const;
 
     const gateway_config& config_;
     upstream_routes& upstream_;

@@ -22,7 +22,7 @@ struct route_outcome {
     std::string_view cache{}; // the X-Cache value (a static string) on cached routes, for the log
 };
 
-using outcome_fn = std::function<void(route_outcome)>;
+using outcome_fn = std::function<void(route_outcome&&)>;
 
 // An error answer with a fresh error_id; details is its "errors" array.
 inline route_outcome

@@ -36,7 +36,7 @@ enum class rejection {
 };
 
 // The answer to one request; completion may be called from any thread, exactly once.
-using respond_fn = std::function<void(response)>;
+using respond_fn = std::function<void(response&&)>;
 
 // The seam between the server (bytes, connections, deadlines) and the gateway (routes, CORS,
 // upstreams). The server never knows about caches or tokens.
