@@ -311,7 +311,7 @@ std::optional<response> request_dispatcher::answer_before_body(const http::reque
 
 response request_dispatcher::finish(exchange& ex, route_outcome&& outcome) const {
     auto& res = outcome.res;
-    res.insert(request_id_header, ex.request_id);
+    res.insert(http::field::unknown, request_id_header, ex.request_id); // not a name Beast knows
     // No route or endpoint sets Cache-Control itself (upstream ones are not passed on).
     res.insert(http::field::cache_control, ex.cacheable ? "private, no-cache" : "no-store");
     cors_.decorate(res, ex.origin);

@@ -186,7 +186,8 @@ route_outcome route_forwarding::from_entry(const cached_response& entry, std::st
         !call.if_none_match.empty() && if_none_match_matches(call.if_none_match, entry.etag);
     response res{not_modified ? http::status::not_modified : http::status::ok, 11};
     // insert, not set: the answer is new, so there is no line of the name to look for first.
-    res.insert(x_cache_header, x_cache);
+    // field::unknown with the name spares Beast's lookup of the name among the fields it knows.
+    res.insert(http::field::unknown, x_cache_header, x_cache);
     res.insert(http::field::etag, entry.etag);
     if (x_cache != "MISS") {
         const auto age =

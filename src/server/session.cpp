@@ -219,7 +219,11 @@ void session::reject(rejection why, std::string_view detail) {
 
 void session::do_write(response&& res) {
     const bool close = !keep_alive_ || draining_;
-    res.keep_alive(!close);
+    if (close || res.version() < 11) {
+        // HTTP/1.1 keeps the connection open unless told otherwise, and no answer carries a
+        // Connection field before this point: keep_alive(true) would only look for one.
+        res.keep_alive(!close);
+    }
     if (!res.has_content_length()) {
         // An answer to HEAD comes with the Content-Length of its GET and no body.
         res.prepare_payload();
