@@ -18,6 +18,7 @@
 #include "support/eventually.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/metrics.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -25,7 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string products_path = "/catalog/products";
 // How long a test waits for a 1 s TTL (and its stale window) to pass.
 constexpr auto ttl_bound = 6s;
 // A second product of the fake catalog, with offers of its own.
@@ -34,14 +34,6 @@ const std::string other_product_id = "e771b3bb-2061-4223-8ad2-4f3a70394c10";
 std::string offers_path(std::string_view product_id, std::string_view customer_id) {
     return "/catalog/products/" + std::string(product_id) +
            "/offers?customerId=" + std::string(customer_id);
-}
-
-std::string deal_path() {
-    return "/deals/" + std::string(sample_opportunity_id);
-}
-
-std::string x_cache(const test_response& res) {
-    return header_of(res, "X-Cache");
 }
 
 bool is_whole_seconds(const std::string& text) {
@@ -459,7 +451,7 @@ TEST(cache_integration, price_posts_are_never_cached) {
 TEST(cache_integration, deals_are_not_cached_by_default) {
     gateway_with_fakes gw;
     for (int i = 0; i < 2; ++i) {
-        const auto res = fetch(gw.port(), http::verb::get, deal_path());
+        const auto res = fetch(gw.port(), http::verb::get, deal_target);
         ASSERT_EQ(res.result_int(), 200) << res.body();
         EXPECT_EQ(res.count("X-Cache"), 0u) << x_cache(res);
     }
@@ -468,10 +460,10 @@ TEST(cache_integration, deals_are_not_cached_by_default) {
 
 TEST(cache_integration, deals_are_cached_when_a_deals_ttl_is_set) {
     gateway_with_fakes gw([](gateway_config& c) { c.deals_ttl = 60s; });
-    const auto miss = fetch(gw.port(), http::verb::get, deal_path());
+    const auto miss = fetch(gw.port(), http::verb::get, deal_target);
     ASSERT_EQ(miss.result_int(), 200) << miss.body();
     EXPECT_EQ(x_cache(miss), "MISS");
-    const auto hit = fetch(gw.port(), http::verb::get, deal_path());
+    const auto hit = fetch(gw.port(), http::verb::get, deal_target);
     EXPECT_EQ(x_cache(hit), "HIT");
     EXPECT_EQ(hit.body(), miss.body());
     EXPECT_EQ(gw.kore().server().request_count(), 1u);

@@ -15,6 +15,7 @@
 #include "support/gateway_with_fakes.hpp"
 #include "support/log_capture.hpp"
 #include "support/metrics.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -22,11 +23,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
 const std::string scoped_read_target = "/scoped/read/" + std::string(sample_opportunity_id);
 const std::string scoped_admin_target = "/scoped/admin/" + std::string(sample_opportunity_id);
-const std::string app_origin = "https://app.example";
-const std::string web_key = "web-client-key-0123456789";
+const std::string web_client_key = "web-client-key-0123456789";
 const std::string ops_key = "ops-client-key-9876543210";
 const std::string slow_key = "slow-client-key-5555555555";
 
@@ -61,7 +60,7 @@ protected:
             {.id = "ops", .key_sha256 = sha256_hex(ops_key)},
             {.id = "slow", .key_sha256 = sha256_hex(slow_key), .rate_limit_rps = 0.01},
             {.id = "web",
-             .key_sha256 = sha256_hex(web_key),
+             .key_sha256 = sha256_hex(web_client_key),
              .routes = std::vector<std::string>{"catalog_products"}},
         };
         config.routes_source = scoped_routes();
@@ -137,11 +136,11 @@ TEST_F(client_auth_test, a_valid_key_passes_and_its_authorization_is_never_forwa
 TEST_F(client_auth_test, a_key_client_is_held_to_its_routes) {
     start();
     const auto before = kore_requests();
-    const auto refused = get(deal_target, web_key, {{"Origin", app_origin}});
+    const auto refused = get(deal_target, web_client_key, {{"Origin", app_origin}});
     EXPECT_TRUE(is_gateway_error(refused, 403, "forbidden")) << refused.body();
     EXPECT_EQ(refused[http::field::access_control_allow_origin], app_origin);
     EXPECT_EQ(kore_requests(), before);
-    EXPECT_EQ(get("/catalog/products", web_key).result_int(), 200);
+    EXPECT_EQ(get("/catalog/products", web_client_key).result_int(), 200);
 }
 
 TEST_F(client_auth_test, a_client_rate_limit_applies_to_that_client_only) {

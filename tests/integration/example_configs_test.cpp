@@ -171,7 +171,7 @@ void check_billing_invoice(gateway_with_fakes& gw, const route_table&, const rou
 const std::string storefront_key = "demo-storefront-key-3f9a61c2";
 const std::string reporting_key = "demo-reporting-key-8d04b7e5";
 
-std::map<std::string, std::string> bearer(const std::string& credential) {
+std::map<std::string, std::string> bearer_header(const std::string& credential) {
     return {{"Authorization", "Bearer " + credential}};
 }
 
@@ -202,7 +202,8 @@ void check_public_products(gateway_with_fakes& gw, const route_table&, const rou
     EXPECT_EQ(anonymous.result_int(), 401) << anonymous.body();
     EXPECT_EQ(anonymous[http::field::www_authenticate], R"(Bearer realm="kore-gateway")");
     EXPECT_EQ(gw.catalog().server().request_count(), before) << "a refused request went upstream";
-    const auto offers = fetch(gw.port(), http::verb::get, offers_target, bearer(storefront_key));
+    const auto offers =
+        fetch(gw.port(), http::verb::get, offers_target, bearer_header(storefront_key));
     EXPECT_EQ(offers.result_int(), 200) << offers.body();
     EXPECT_TRUE(body_of(offers).is_array());
 }
@@ -216,13 +217,14 @@ void check_scoped_deal(gateway_with_fakes& gw, const route_table&, const route_r
     const auto anonymous = fetch(gw.port(), http::verb::get, target);
     EXPECT_EQ(anonymous.result_int(), 401) << anonymous.body();
     EXPECT_EQ(anonymous[http::field::www_authenticate], R"(Bearer realm="kore-gateway")");
-    const auto storefront = fetch(gw.port(), http::verb::get, target, bearer(storefront_key));
+    const auto storefront =
+        fetch(gw.port(), http::verb::get, target, bearer_header(storefront_key));
     EXPECT_EQ(storefront.result_int(), 403) << storefront.body();
     EXPECT_EQ(gw.kore().server().request_count(), before) << "a refused request reached KORE";
 
     for (const auto& credential : {reporting_key, demo_user_token(gw)}) {
         ASSERT_FALSE(credential.empty());
-        const auto res = fetch(gw.port(), http::verb::get, target, bearer(credential));
+        const auto res = fetch(gw.port(), http::verb::get, target, bearer_header(credential));
         EXPECT_EQ(res.result_int(), 200) << res.body();
         const auto deal = body_of(res);
         ASSERT_TRUE(deal.is_array()) << res.body();

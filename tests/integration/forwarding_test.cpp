@@ -13,23 +13,20 @@
 #include "support/fwd_fakes.hpp"
 #include "support/gateway_with_fakes.hpp"
 #include "support/metrics.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
 namespace {
 
-const std::string deal_path = "/aggregates/premium-deal-summaries/by-opportunity/";
+const std::string kore_deal_summaries_path = "/aggregates/premium-deal-summaries/by-opportunity/";
 const std::string sample_deal = std::string(sample_opportunity_id);
-const std::string product = std::string(sample_product_id);
-const std::string offer = std::string(sample_offer_id);
-const std::string price_body =
+const std::string sample_product = std::string(sample_product_id);
+const std::string sample_offer = std::string(sample_offer_id);
+const std::string two_element_price_body =
     R"({"formData":[{"elementKey":"users","elementValue":5},)"
     R"({"elementKey":"mailbox_storage","elementValue":"100gb-archive"}],)"
     R"("priceDate":"2024-05-01T00:00:00Z"})";
-
-std::string price_target(const std::string& query = {}) {
-    return "/catalog/products/" + product + "/offers/" + offer + "/price" + query;
-}
 
 // Everything a client could send that must never reach an upstream.
 const std::map<std::string, std::string> hostile_client_headers{
@@ -89,7 +86,7 @@ TEST(forwarding, deal_request_carries_the_gateways_credentials_and_nothing_of_th
     ASSERT_EQ(sent.size(), 1u);
     const auto& req = sent[0];
     EXPECT_EQ(req.method, "GET");
-    EXPECT_EQ(req.target, deal_path + sample_deal);
+    EXPECT_EQ(req.target, kore_deal_summaries_path + sample_deal);
     EXPECT_EQ(req.header("content-type"), "application/json");
     EXPECT_EQ(req.header("accept"), "application/json");
     EXPECT_EQ(req.header("x-api-key"), gw.upstreams().credentials().kore_api_key);
@@ -141,20 +138,20 @@ TEST(forwarding, x_api_version_is_absent_when_not_configured) {
 TEST(forwarding, chunked_price_body_goes_upstream_whole_with_a_content_length) {
     gateway_with_fakes gw;
     test_client client(gw.port());
-    const auto half = price_body.size() / 2;
+    const auto half = two_element_price_body.size() / 2;
     auto hex = [](std::size_t n) { return fmt::format("{:x}", n); };
-    client.send_raw("POST " + price_target("?customerId=C-42") +
+    client.send_raw("POST " + price_target + "?customerId=C-42" +
                     " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     "Transfer-Encoding: chunked\r\nCookie: session=client-cookie\r\n\r\n" +
-                    hex(half) + "\r\n" + price_body.substr(0, half) + "\r\n" +
-                    hex(price_body.size() - half) + "\r\n" + price_body.substr(half) +
-                    "\r\n0\r\n\r\n");
+                    hex(half) + "\r\n" + two_element_price_body.substr(0, half) + "\r\n" +
+                    hex(two_element_price_body.size() - half) + "\r\n" +
+                    two_element_price_body.substr(half) + "\r\n0\r\n\r\n");
     const auto res = client.read_response();
     ASSERT_EQ(res.result_int(), 200) << res.body();
     const auto sent = gw.catalog().server().requests();
     ASSERT_EQ(sent.size(), 1u);
-    EXPECT_EQ(sent[0].body, price_body);
-    EXPECT_EQ(sent[0].header("content-length"), std::to_string(price_body.size()));
+    EXPECT_EQ(sent[0].body, two_element_price_body);
+    EXPECT_EQ(sent[0].header("content-length"), std::to_string(two_element_price_body.size()));
     EXPECT_EQ(sent[0].header("transfer-encoding"), "");
     EXPECT_EQ(sent[0].header("content-type"), "application/json");
     expect_nothing_from_the_client(sent[0]);
@@ -167,17 +164,20 @@ TEST(forwarding, every_route_reaches_its_upstream_path_and_query) {
     ASSERT_EQ(client.get("/deals/" + sample_deal).result_int(), 200);
     auto kore_sent = gw.kore().server().requests();
     ASSERT_EQ(kore_sent.size(), 1u);
-    EXPECT_EQ(kore_sent[0].target, deal_path + sample_deal);
+    EXPECT_EQ(kore_sent[0].target, kore_deal_summaries_path + sample_deal);
 
     ASSERT_EQ(client.get("/catalog/products").result_int(), 200);
-    ASSERT_EQ(client.get("/catalog/products/" + product + "/offers?customerId=C-1_x").result_int(),
-              200);
-    const auto with_customer = client.request(http::verb::post, price_target("?customerId=C-2"),
-                                              {{"Content-Type", "application/json"}}, price_body);
+    ASSERT_EQ(
+        client.get("/catalog/products/" + sample_product + "/offers?customerId=C-1_x").result_int(),
+        200);
+    const auto with_customer =
+        client.request(http::verb::post, price_target + "?customerId=C-2",
+                       {{"Content-Type", "application/json"}}, two_element_price_body);
     ASSERT_EQ(with_customer.result_int(), 200) << with_customer.body();
     EXPECT_TRUE(body_json(with_customer).contains("customerTotalPrice"));
-    const auto without_customer = client.request(
-        http::verb::post, price_target(), {{"Content-Type", "application/json"}}, price_body);
+    const auto without_customer =
+        client.request(http::verb::post, price_target, {{"Content-Type", "application/json"}},
+                       two_element_price_body);
     ASSERT_EQ(without_customer.result_int(), 200) << without_customer.body();
 
     const auto sent = gw.catalog().server().requests();
@@ -185,14 +185,15 @@ TEST(forwarding, every_route_reaches_its_upstream_path_and_query) {
     EXPECT_EQ(sent[0].method, "GET");
     EXPECT_EQ(sent[0].target, "/api/v1/products");
     EXPECT_EQ(sent[1].method, "GET");
-    EXPECT_EQ(sent[1].target, "/api/v1/products/" + product + "/offers?customerId=C-1_x");
+    EXPECT_EQ(sent[1].target, "/api/v1/products/" + sample_product + "/offers?customerId=C-1_x");
     EXPECT_EQ(sent[2].method, "POST");
-    EXPECT_EQ(sent[2].target,
-              "/api/v1/products/" + product + "/offers/" + offer + "/price?customerId=C-2");
-    EXPECT_EQ(sent[2].body, price_body);
+    EXPECT_EQ(sent[2].target, "/api/v1/products/" + sample_product + "/offers/" + sample_offer +
+                                  "/price?customerId=C-2");
+    EXPECT_EQ(sent[2].body, two_element_price_body);
     EXPECT_EQ(sent[3].method, "POST");
-    EXPECT_EQ(sent[3].target, "/api/v1/products/" + product + "/offers/" + offer + "/price");
-    EXPECT_EQ(sent[3].body, price_body);
+    EXPECT_EQ(sent[3].target,
+              "/api/v1/products/" + sample_product + "/offers/" + sample_offer + "/price");
+    EXPECT_EQ(sent[3].body, two_element_price_body);
     for (const auto& req : sent) {
         EXPECT_EQ(req.header("content-type"), "application/json");
     }
@@ -202,7 +203,7 @@ TEST(forwarding, every_route_reaches_its_upstream_path_and_query) {
     EXPECT_EQ(client.get("/deals/" + longest).result_int(), 404); // the fake knows no such deal
     kore_sent = gw.kore().server().requests();
     ASSERT_EQ(kore_sent.size(), 2u);
-    EXPECT_EQ(kore_sent[1].target, deal_path + longest);
+    EXPECT_EQ(kore_sent[1].target, kore_deal_summaries_path + longest);
 }
 
 TEST(forwarding, base_url_path_is_prepended_to_every_upstream_path) {
@@ -232,22 +233,25 @@ TEST(forwarding, base_url_path_is_prepended_to_every_upstream_path) {
     test_client client(gw.port());
     EXPECT_EQ(client.get("/deals/" + sample_deal).result_int(), 200);
     EXPECT_EQ(client.get("/catalog/products").result_int(), 200);
-    EXPECT_EQ(client.get("/catalog/products/" + product + "/offers?customerId=C9").result_int(),
-              200);
-    EXPECT_EQ(client.request(http::verb::post, price_target("?customerId=C9"), {}, price_body)
-                  .result_int(),
-              200);
+    EXPECT_EQ(
+        client.get("/catalog/products/" + sample_product + "/offers?customerId=C9").result_int(),
+        200);
+    EXPECT_EQ(
+        client
+            .request(http::verb::post, price_target + "?customerId=C9", {}, two_element_price_body)
+            .result_int(),
+        200);
 
     const auto kore_sent = gw.kore().server().requests();
     ASSERT_EQ(kore_sent.size(), 1u);
-    EXPECT_EQ(kore_sent[0].target, "/v2" + deal_path + sample_deal);
+    EXPECT_EQ(kore_sent[0].target, "/v2" + kore_deal_summaries_path + sample_deal);
     const auto sent = gw.catalog().server().requests();
     ASSERT_EQ(sent.size(), 3u);
     EXPECT_EQ(sent[0].target, "/catalog-api/v1.1/api/v1/products");
     EXPECT_EQ(sent[1].target,
-              "/catalog-api/v1.1/api/v1/products/" + product + "/offers?customerId=C9");
-    EXPECT_EQ(sent[2].target, "/catalog-api/v1.1/api/v1/products/" + product + "/offers/" + offer +
-                                  "/price?customerId=C9");
+              "/catalog-api/v1.1/api/v1/products/" + sample_product + "/offers?customerId=C9");
+    EXPECT_EQ(sent[2].target, "/catalog-api/v1.1/api/v1/products/" + sample_product + "/offers/" +
+                                  sample_offer + "/price?customerId=C9");
 }
 
 TEST(forwarding, bad_parameters_queries_and_bodies_are_400_and_reach_no_upstream) {
@@ -259,7 +263,7 @@ TEST(forwarding, bad_parameters_queries_and_bodies_are_400_and_reach_no_upstream
     };
     const auto get = http::verb::get;
     const auto post = http::verb::post;
-    const std::string offers = "/catalog/products/" + product + "/offers";
+    const std::string offers = "/catalog/products/" + sample_product + "/offers";
     const std::vector<bad_request> cases{
         {get, "/deals/a.b", {}},
         {get, "/deals/" + std::string(129, 'a'), {}},
@@ -275,19 +279,19 @@ TEST(forwarding, bad_parameters_queries_and_bodies_are_400_and_reach_no_upstream
         {get, offers + "?customerId=C1&customerId=C2", {}},
         {get, offers + "?customerId=C1&other=1", {}},
         {get, "/catalog/products/p%201/offers?customerId=C1", {}},
-        {post, "/catalog/products/p1/offers/o.1/price", price_body},
-        {post, price_target("?customerId=bad~id"), price_body},
-        {post, price_target(), ""},
-        {post, price_target(), "not json"},
-        {post, price_target(), "[]"},
-        {post, price_target(), "{}"},
-        {post, price_target(), R"({"formData":{}})"},
-        {post, price_target(), R"({"formData":[1]})"},
-        {post, price_target(), R"({"formData":[{"elementValue":1}]})"},
-        {post, price_target(), R"({"formData":[{"elementKey":5,"elementValue":1}]})"},
-        {post, price_target(), R"({"formData":[{"elementKey":"users","elementValue":true}]})"},
-        {post, price_target(), R"({"formData":[{"elementKey":"users","elementValue":{}}]})"},
-        {post, price_target(), R"({"formData":[],"priceDate":20240501})"},
+        {post, "/catalog/products/p1/offers/o.1/price", two_element_price_body},
+        {post, price_target + "?customerId=bad~id", two_element_price_body},
+        {post, price_target, ""},
+        {post, price_target, "not json"},
+        {post, price_target, "[]"},
+        {post, price_target, "{}"},
+        {post, price_target, R"({"formData":{}})"},
+        {post, price_target, R"({"formData":[1]})"},
+        {post, price_target, R"({"formData":[{"elementValue":1}]})"},
+        {post, price_target, R"({"formData":[{"elementKey":5,"elementValue":1}]})"},
+        {post, price_target, R"({"formData":[{"elementKey":"users","elementValue":true}]})"},
+        {post, price_target, R"({"formData":[{"elementKey":"users","elementValue":{}}]})"},
+        {post, price_target, R"({"formData":[],"priceDate":20240501})"},
     };
     test_client client(gw.port());
     std::set<std::string> error_ids;
@@ -316,7 +320,7 @@ TEST(forwarding, upstream_error_answers_of_the_fakes_pass_through) {
               "No premium deal was found for opportunity unknown-opportunity-1.");
 
     const auto too_many =
-        client.request(http::verb::post, price_target("?customerId=C1"), {},
+        client.request(http::verb::post, price_target + "?customerId=C1", {},
                        R"({"formData":[{"elementKey":"users","elementValue":1000}]})");
     EXPECT_EQ(too_many.result_int(), 400);
     EXPECT_EQ(too_many[http::field::content_type], "application/json");
@@ -394,7 +398,9 @@ TEST(forwarding, requests_after_the_upstream_closed_the_idle_connection_succeed)
     gateway_with_fakes gw;
     test_client client(gw.port());
     ASSERT_EQ(client.get("/deals/" + sample_deal).result_int(), 200);
-    ASSERT_EQ(client.request(http::verb::post, price_target(), {}, price_body).result_int(), 200);
+    ASSERT_EQ(
+        client.request(http::verb::post, price_target, {}, two_element_price_body).result_int(),
+        200);
     // Servers close keep-alive connections that sat idle; the gateway must notice, whatever the
     // method (a POST must not be sent twice, so it must not be sent on a dead connection).
     for (auto* upstream : {&gw.kore().server(), &gw.catalog().server()}) {
@@ -405,7 +411,7 @@ TEST(forwarding, requests_after_the_upstream_closed_the_idle_connection_succeed)
         }));
     }
     EXPECT_EQ(client.get("/deals/" + sample_deal).result_int(), 200);
-    const auto res = client.request(http::verb::post, price_target(), {}, price_body);
+    const auto res = client.request(http::verb::post, price_target, {}, two_element_price_body);
     EXPECT_EQ(res.result_int(), 200) << res.body();
     EXPECT_EQ(gw.catalog().server().accepted_connections(), 2u);
     EXPECT_EQ(gw.catalog().server().request_count(), 2u);

@@ -7,20 +7,20 @@
 
 #include "support/cache_support.hpp"
 #include "support/gateway_with_fakes.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
 namespace {
 
-const std::string admin_token = "adm-Secret-42";
-const std::string products_path = "/catalog/products";
-const std::string price_target = "/catalog/products/" + std::string(sample_product_id) +
-                                 "/offers/" + std::string(sample_offer_id) + "/price";
-const std::string price_body = R"({"formData":[{"elementKey":"users","elementValue":5}]})";
+const std::string conformance_admin_token = "adm-Secret-42";
+const std::string users_only_price_body =
+    R"({"formData":[{"elementKey":"users","elementValue":5}]})";
 
 // What a smuggler hides in a rejected request's body: an admin purge and an upstream call.
 const std::string hidden_requests =
-    "POST /admin/cache/purge HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin_token +
+    "POST /admin/cache/purge HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+    conformance_admin_token +
     "\r\nContent-Length: 0\r\n\r\n"
     "GET /catalog/products/hidden/offers?customerId=c HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -41,7 +41,7 @@ void PrintTo(const smuggling_case& c, std::ostream* os) {
 class request_smuggling : public ::testing::TestWithParam<smuggling_case> {};
 
 TEST_P(request_smuggling, gets_one_answer_a_closed_connection_and_nothing_runs) {
-    gateway_with_fakes gw([](gateway_config& c) { c.admin_token = admin_token; });
+    gateway_with_fakes gw([](gateway_config& c) { c.admin_token = conformance_admin_token; });
     ASSERT_EQ(header_of(fetch(gw.port(), http::verb::get, products_path), "X-Cache"), "MISS");
     const auto upstream_before = catalog_requests(gw);
 
@@ -103,14 +103,14 @@ TEST(http_conformance, expect_100_continue_gets_100_before_the_body_is_sent) {
     test_client client(gw.port());
     client.send_raw("POST " + price_target + " HTTP/1.1\r\nHost: x\r\n" +
                     "Content-Type: application/json\r\nExpect: 100-continue\r\n" +
-                    "Content-Length: " + std::to_string(price_body.size()) + "\r\n\r\n");
+                    "Content-Length: " + std::to_string(users_only_price_body.size()) + "\r\n\r\n");
     // Nothing of the body has been sent: only the interim answer can come now.
     const auto interim = client.read_response();
     ASSERT_EQ(interim.result_int(), 100);
-    client.send_raw(price_body);
+    client.send_raw(users_only_price_body);
     const auto answer = client.read_response();
     EXPECT_EQ(answer.result_int(), 200) << answer.body();
-    EXPECT_EQ(gw.catalog().server().requests().back().body, price_body);
+    EXPECT_EQ(gw.catalog().server().requests().back().body, users_only_price_body);
 }
 
 TEST(http_conformance, expect_100_continue_gets_the_final_error_when_the_header_decides) {
@@ -182,7 +182,7 @@ TEST(http_conformance, cache_control_follows_the_route_kind) {
               "private, no-cache");
     EXPECT_EQ(header_of(fetch(gw.port(), http::verb::get, deal), "Cache-Control"), "no-store");
     EXPECT_EQ(header_of(fetch(gw.port(), http::verb::post, price_target,
-                              {{"Content-Type", "application/json"}}, price_body),
+                              {{"Content-Type", "application/json"}}, users_only_price_body),
                         "Cache-Control"),
               "no-store");
     // Errors, also on a cacheable route, and the gateway's own endpoints.
@@ -203,10 +203,10 @@ TEST(http_conformance, a_cached_deal_route_is_private_no_cache) {
 }
 
 TEST(http_conformance, the_admin_bearer_scheme_is_case_insensitive) {
-    gateway_with_fakes gw([](gateway_config& c) { c.admin_token = admin_token; });
+    gateway_with_fakes gw([](gateway_config& c) { c.admin_token = conformance_admin_token; });
     for (const std::string scheme : {"bearer", "BEARER", "Bearer"}) {
         const auto res = fetch(gw.port(), http::verb::post, "/admin/cache/purge",
-                               {{"Authorization", scheme + " " + admin_token}});
+                               {{"Authorization", scheme + " " + conformance_admin_token}});
         EXPECT_EQ(res.result_int(), 200) << scheme << ": " << res.body();
     }
 }

@@ -17,6 +17,7 @@
 #include "support/eventually.hpp"
 #include "support/fwd_fakes.hpp"
 #include "support/metrics.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -24,8 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Bounds that only catch a hang: each step takes well under a second.
-constexpr auto start_bound = 20s;
+// Only catches a hang: each step takes well under a second.
 constexpr auto step_bound = 10s;
 
 void write_file(const std::string& path, const std::string& content) {
@@ -107,7 +107,6 @@ protected:
     std::uint16_t port_ = 0;
 };
 
-const std::string deal_path = "/deals/" + std::string(sample_opportunity_id);
 const std::string deal_by_id_path = "/deals/by-id/" + std::string(sample_premium_deal_id);
 
 TEST_F(reload_test, sighup_swaps_the_configuration_without_dropping_what_is_in_flight) {
@@ -118,7 +117,7 @@ TEST_F(reload_test, sighup_swaps_the_configuration_without_dropping_what_is_in_f
     ASSERT_EQ(idle.get(deal_by_id_path).result_int(), 404) << "the route exists before the reload";
 
     fakes_.kore().server().hold_answers();
-    held.send_raw("GET " + deal_path +
+    held.send_raw("GET " + deal_target +
                   " HTTP/1.1\r\nHost: gateway\r\nOrigin: https://old.example\r\n\r\n");
     ASSERT_TRUE(eventually([&] { return fakes_.kore().server().held_answers() == 1; }, step_bound));
 
@@ -136,7 +135,7 @@ TEST_F(reload_test, sighup_swaps_the_configuration_without_dropping_what_is_in_f
     const auto added = held.get(deal_by_id_path, {{"Origin", "https://new.example"}});
     EXPECT_EQ(added.result_int(), 200) << added.body();
     EXPECT_EQ(added[http::field::access_control_allow_origin], "https://new.example");
-    const auto old_origin = idle.get(deal_path, {{"Origin", "https://old.example"}});
+    const auto old_origin = idle.get(deal_target, {{"Origin", "https://old.example"}});
     EXPECT_EQ(old_origin.result_int(), 200);
     EXPECT_EQ(old_origin.count(http::field::access_control_allow_origin), 0u)
         << "the old CORS list still applies after the reload";
@@ -164,7 +163,7 @@ TEST_F(reload_test, admin_reload_applies_a_rotated_client_secret_and_reports_a_b
     ASSERT_NE(port_, 0);
     const auto& credentials = fakes_.credentials();
     test_client client(port_);
-    ASSERT_EQ(client.get(deal_path).result_int(), 200);
+    ASSERT_EQ(client.get(deal_target).result_int(), 200);
     const auto token_requests = fakes_.auth().token_requests();
 
     // The secret is rotated to one the token server refuses: that the gateway sends it shows the
@@ -177,20 +176,20 @@ TEST_F(reload_test, admin_reload_applies_a_rotated_client_secret_and_reports_a_b
     const auto reloaded = admin();
     EXPECT_EQ(reloaded.result_int(), 200) << reloaded.body();
     EXPECT_EQ(body_json(reloaded), nlohmann::json({{"reloaded", true}}));
-    const auto refused = client.get(deal_path);
+    const auto refused = client.get(deal_target);
     EXPECT_TRUE(is_gateway_error(refused, 502, "upstream_auth_failed")) << refused.body();
     EXPECT_GT(fakes_.auth().token_requests(), token_requests);
     EXPECT_EQ(fakes_.auth().last_form()["client_secret"], "rotated-secret");
 
     write_file(secret_file_, credentials.client_secret);
     EXPECT_EQ(admin().result_int(), 200);
-    EXPECT_EQ(client.get(deal_path).result_int(), 200) << "the restored secret is not in force";
+    EXPECT_EQ(client.get(deal_target).result_int(), 200) << "the restored secret is not in force";
 
     write_file(config_file_, "{\"cors_origins\": [\"https://old.example\"], \"no_such_key\": 1}");
     const auto bad = admin();
     EXPECT_TRUE(is_gateway_error(bad, 400, "bad_request")) << bad.body();
     EXPECT_NE(bad.body().find("no_such_key"), std::string::npos) << bad.body();
-    EXPECT_EQ(client.get(deal_path).result_int(), 200);
+    EXPECT_EQ(client.get(deal_target).result_int(), 200);
 
     EXPECT_EQ(client.request(http::verb::post, "/admin/reload", {{"Authorization", "Bearer wrong"}})
                   .result_int(),
@@ -202,7 +201,7 @@ TEST_F(reload_test, every_log_line_of_a_run_is_a_json_object_without_a_secret) {
     const auto& credentials = fakes_.credentials();
     test_client client(port_);
     EXPECT_EQ(client
-                  .get(deal_path,
+                  .get(deal_target,
                        {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}})
                   .result_int(),
               200);

@@ -10,6 +10,7 @@
 #include "support/gateway_with_fakes.hpp"
 #include "support/metrics.hpp"
 #include "support/redis_server.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 #include "unit/redis/connection_harness.hpp"
 
@@ -18,32 +19,27 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string products_path = "/catalog/products";
-const std::string admin_token = "replicas-admin-token";
+const std::string replicas_admin_token = "replicas-admin-token";
 constexpr auto notice_bound = 10s; // the contract's 1 s, generous for a loaded machine
 
-const std::string offers_path =
+const std::string sample_offers_path =
     "/catalog/products/" + std::string(sample_product_id) + "/offers?customerId=c-1";
 
 // Besides the built-in routes (catalog_products, catalog_offers), a write on the products' upstream
 // path: RFC 9111's invalidation drops the cached list.
-const auto routes = nlohmann::json::parse(R"([
+const auto product_create_routes = nlohmann::json::parse(R"([
   {"name": "product_create", "method": "POST", "path": "/catalog/products", "upstream": "catalog",
    "upstream_path": "/api/v1/products"}
 ])");
 
-double metric(std::uint16_t port, std::string_view series) {
+double metric_or_minus_one(std::uint16_t port, std::string_view series) {
     return metric_value(metrics_text(port), series).value_or(-1);
-}
-
-std::string x_cache(const test_response& res) {
-    return header_of(res, "X-Cache");
 }
 
 // POST /admin/cache/purge with the admin token; query: "" or "?route=NAME".
 test_response purge_on(std::uint16_t port, const std::string& query = "") {
     return fetch(port, http::verb::post, "/admin/cache/purge" + query,
-                 {{"Authorization", "Bearer " + admin_token}});
+                 {{"Authorization", "Bearer " + replicas_admin_token}});
 }
 
 // The one Redis key matching pattern, waited for: the gateway stores after it answers, so the
@@ -80,8 +76,9 @@ protected:
         second_ = first_.replica();
         third_ = first_.replica();
         for (const auto port : ports()) {
-            EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 1; },
-                                   notice_bound))
+            EXPECT_TRUE(eventually(
+                [port] { return metric_or_minus_one(port, "kore_gateway_redis_up") == 1; },
+                notice_bound))
                 << "replica on " << port << " never connected to Redis";
             // Ready: its token obtained or adopted, so no test races a token still on its way.
             EXPECT_TRUE(eventually(
@@ -105,9 +102,9 @@ protected:
     gateway_with_fakes first_{[this](gateway_config& c) {
         c.redis_url = redis_.url();
         c.redis_timeout = 2s; // a loaded test machine must not turn Redis into misses
-        c.routes_source = routes;
+        c.routes_source = product_create_routes;
         c.upstream_timeout = 30s;
-        c.admin_token = admin_token;
+        c.admin_token = replicas_admin_token;
     }};
     std::unique_ptr<running_gateway> second_;
     std::unique_ptr<running_gateway> third_;
@@ -128,8 +125,8 @@ TEST_F(replicas, thirty_concurrent_cold_gets_over_three_replicas_make_one_upstre
             double waiting = 0;
             double lock_waits = 0;
             for (const auto port : ports()) {
-                waiting += metric(port, "kore_gateway_cache_waiting_requests");
-                lock_waits += metric(port, "kore_gateway_redis_lock_waits_total");
+                waiting += metric_or_minus_one(port, "kore_gateway_cache_waiting_requests");
+                lock_waits += metric_or_minus_one(port, "kore_gateway_redis_lock_waits_total");
             }
             return catalog.held_answers() == 1 && waiting == 30 && lock_waits == 2;
         },
@@ -159,12 +156,12 @@ TEST_F(replicas, a_shared_entry_fills_another_replicas_memory_and_answers_hit) {
     EXPECT_EQ(shared.body(), miss.body());
     EXPECT_EQ(header_of(shared, "ETag"), header_of(miss, "ETag"));
     EXPECT_EQ(header_of(shared, "Content-Type"), "application/json");
-    EXPECT_EQ(metric(second_->port(), "kore_gateway_l2_hits_total"), 1);
+    EXPECT_EQ(metric_or_minus_one(second_->port(), "kore_gateway_l2_hits_total"), 1);
 
     // Now in the second replica's memory: answered without Redis.
     EXPECT_EQ(x_cache(fetch(second_->port(), http::verb::get, products_path)), "HIT");
-    EXPECT_EQ(metric(second_->port(), "kore_gateway_l2_hits_total"), 1);
-    EXPECT_EQ(metric(second_->port(), "kore_gateway_cache_entries"), 1);
+    EXPECT_EQ(metric_or_minus_one(second_->port(), "kore_gateway_l2_hits_total"), 1);
+    EXPECT_EQ(metric_or_minus_one(second_->port(), "kore_gateway_cache_entries"), 1);
     EXPECT_EQ(catalog_requests_for("/api/v1/products"), 1u);
 }
 
@@ -178,8 +175,9 @@ TEST_F(replicas, a_purge_on_one_replica_empties_every_replicas_cache) {
     ASSERT_EQ(purged.result_int(), 200) << purged.body();
     EXPECT_EQ(body_json(purged), nlohmann::json({{"purged", 1}})) << "the shared tier's count";
     for (const auto port : ports()) {
-        EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_cache_entries") == 0; },
-                               notice_bound))
+        EXPECT_TRUE(eventually(
+            [port] { return metric_or_minus_one(port, "kore_gateway_cache_entries") == 0; },
+            notice_bound))
             << "the purge did not reach the replica on " << port;
     }
     EXPECT_EQ(x_cache(fetch(second_->port(), http::verb::get, products_path)), "MISS");
@@ -190,17 +188,18 @@ TEST_F(replicas, a_purge_on_one_replica_empties_every_replicas_cache) {
 TEST_F(replicas, a_route_purge_drops_that_route_alone_everywhere) {
     for (const auto port : ports()) {
         ASSERT_EQ(fetch(port, http::verb::get, products_path).result_int(), 200);
-        ASSERT_EQ(fetch(port, http::verb::get, offers_path).result_int(), 200);
+        ASSERT_EQ(fetch(port, http::verb::get, sample_offers_path).result_int(), 200);
     }
     const auto purged = purge_on(third_->port(), "?route=catalog_offers");
     ASSERT_EQ(purged.result_int(), 200) << purged.body();
     EXPECT_EQ(body_json(purged), nlohmann::json({{"purged", 1}}));
     for (const auto port : ports()) {
-        EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_cache_entries") == 1; },
-                               notice_bound));
+        EXPECT_TRUE(eventually(
+            [port] { return metric_or_minus_one(port, "kore_gateway_cache_entries") == 1; },
+            notice_bound));
         EXPECT_EQ(x_cache(fetch(port, http::verb::get, products_path)), "HIT");
     }
-    EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, offers_path)), "MISS");
+    EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, sample_offers_path)), "MISS");
 }
 
 TEST_F(replicas, a_write_on_one_replica_invalidates_the_others) {
@@ -210,9 +209,9 @@ TEST_F(replicas, a_write_on_one_replica_invalidates_the_others) {
     const auto created = fetch(first_.port(), http::verb::post, products_path,
                                {{"Content-Type", "application/json"}}, R"({"name":"new"})");
     ASSERT_EQ(created.result_int(), 201) << created.body();
-    EXPECT_TRUE(
-        eventually([this] { return metric(second_->port(), "kore_gateway_cache_entries") == 0; },
-                   notice_bound))
+    EXPECT_TRUE(eventually(
+        [this] { return metric_or_minus_one(second_->port(), "kore_gateway_cache_entries") == 0; },
+        notice_bound))
         << "the write did not reach the second replica's memory";
     EXPECT_EQ(x_cache(fetch(second_->port(), http::verb::get, products_path)), "MISS");
     EXPECT_EQ(catalog_requests_for("/api/v1/products"), 2u);
@@ -222,8 +221,9 @@ TEST_F(replicas, redis_dying_is_invisible_to_clients_and_its_return_is_used_agai
     ASSERT_EQ(x_cache(fetch(first_.port(), http::verb::get, products_path)), "MISS");
     redis_.kill();
     for (const auto port : ports()) {
-        EXPECT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 0; },
-                               notice_bound));
+        EXPECT_TRUE(
+            eventually([port] { return metric_or_minus_one(port, "kore_gateway_redis_up") == 0; },
+                       notice_bound));
         EXPECT_EQ(fetch(port, http::verb::get, "/readyz").result_int(), 200)
             << "readiness depends on Redis";
     }
@@ -240,13 +240,14 @@ TEST_F(replicas, redis_dying_is_invisible_to_clients_and_its_return_is_used_agai
     redis_.restart();
     for (const auto port : ports()) {
         EXPECT_TRUE(
-            eventually([port] { return metric(port, "kore_gateway_redis_up") == 1; }, notice_bound))
+            eventually([port] { return metric_or_minus_one(port, "kore_gateway_redis_up") == 1; },
+                       notice_bound))
             << "the replica on " << port << " did not come back to Redis";
         // Notices may have been missed while it was away: its memory was emptied.
-        EXPECT_EQ(metric(port, "kore_gateway_cache_entries"), 0);
+        EXPECT_EQ(metric_or_minus_one(port, "kore_gateway_cache_entries"), 0);
     }
-    ASSERT_EQ(x_cache(fetch(third_->port(), http::verb::get, offers_path)), "MISS");
-    EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, offers_path)), "HIT")
+    ASSERT_EQ(x_cache(fetch(third_->port(), http::verb::get, sample_offers_path)), "MISS");
+    EXPECT_EQ(x_cache(fetch(first_.port(), http::verb::get, sample_offers_path)), "HIT")
         << "Redis is back, but its entries are not shared again";
 }
 
@@ -261,14 +262,16 @@ TEST_F(replicas, a_value_another_program_wrote_is_a_miss_not_an_error) {
         ASSERT_FALSE(key.empty()) << "expected the one shared entry";
         harness.exec(*redis, {"SET", key, foreign});
         ASSERT_TRUE(eventually(
-            [this] { return metric(second_->port(), "kore_gateway_cache_entries") == 0; },
+            [this] {
+                return metric_or_minus_one(second_->port(), "kore_gateway_cache_entries") == 0;
+            },
             notice_bound));
 
         const auto res = fetch(second_->port(), http::verb::get, products_path);
         EXPECT_EQ(res.result_int(), 200) << res.body();
         EXPECT_EQ(x_cache(res), "MISS") << foreign;
     }
-    EXPECT_EQ(metric(second_->port(), "kore_gateway_l2_errors_total"), 4);
+    EXPECT_EQ(metric_or_minus_one(second_->port(), "kore_gateway_l2_errors_total"), 4);
 }
 
 // Section 13's shared token: one token request for every replica, a 401 renews once for all, and
@@ -293,7 +296,9 @@ TEST_F(replicas, share_one_token_and_renew_it_once_for_all_after_a_401) {
     }
     EXPECT_EQ(auth.token_requests(), 2u) << "a late 401 dropped the renewed token";
     for (const auto port : ports()) {
-        EXPECT_EQ(metric(port, "kore_gateway_token_requests_total{upstream=\"kore\"}") <= 1, true)
+        EXPECT_EQ(
+            metric_or_minus_one(port, "kore_gateway_token_requests_total{upstream=\"kore\"}") <= 1,
+            true)
             << port;
     }
 }
@@ -328,10 +333,11 @@ TEST(replica_fill_lock, a_lock_whose_holder_died_is_waited_out_then_the_waiter_f
         c.redis_url = redis.url();
         c.redis_timeout = 2s;
         c.upstream_timeout = 1s; // the wait's bound
-        c.admin_token = admin_token;
+        c.admin_token = replicas_admin_token;
     });
-    ASSERT_TRUE(eventually([&gw] { return metric(gw.port(), "kore_gateway_redis_up") == 1; },
-                           notice_bound));
+    ASSERT_TRUE(
+        eventually([&gw] { return metric_or_minus_one(gw.port(), "kore_gateway_redis_up") == 1; },
+                   notice_bound));
     connection_harness harness;
     auto conn = harness.open(connection_harness::options(redis.url()));
     ASSERT_TRUE(harness.run_until([&] { return conn->is_up(); }));
@@ -349,7 +355,7 @@ TEST(replica_fill_lock, a_lock_whose_holder_died_is_waited_out_then_the_waiter_f
     const auto waited = fetch(gw.port(), http::verb::get, products_path);
     EXPECT_EQ(waited.result_int(), 200) << waited.body();
     EXPECT_EQ(x_cache(waited), "MISS");
-    EXPECT_EQ(metric(gw.port(), "kore_gateway_redis_lock_waits_total"), 1);
+    EXPECT_EQ(metric_or_minus_one(gw.port(), "kore_gateway_redis_lock_waits_total"), 1);
     EXPECT_EQ(gw.catalog().server().request_count(), 2u);
 }
 
@@ -364,8 +370,9 @@ TEST(replica_stale_entries, another_replicas_expired_entry_is_served_stale_when_
     });
     const auto other = gw.replica();
     for (const auto port : {gw.port(), other->port()}) {
-        ASSERT_TRUE(eventually([port] { return metric(port, "kore_gateway_redis_up") == 1; },
-                               notice_bound));
+        ASSERT_TRUE(
+            eventually([port] { return metric_or_minus_one(port, "kore_gateway_redis_up") == 1; },
+                       notice_bound));
     }
     const auto fresh = fetch(gw.port(), http::verb::get, products_path);
     ASSERT_EQ(x_cache(fresh), "MISS");

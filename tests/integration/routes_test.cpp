@@ -9,6 +9,7 @@
 #include "support/cache_support.hpp"
 #include "support/eventually.hpp"
 #include "support/gateway_with_fakes.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -18,7 +19,6 @@ using namespace std::chrono_literals;
 using json = nlohmann::json;
 
 const std::string opportunity = std::string(sample_opportunity_id);
-const std::string deal_path = "/deals/" + opportunity;
 
 // A created deal's Location, as an upstream writes it: an absolute URL under its base URL.
 std::string kore_location_of(const recorded_request& req) {
@@ -73,7 +73,7 @@ std::vector<recorded_request> kore_requests_to(gateway_with_fakes& gw, std::stri
     return found;
 }
 
-const json routes = json::parse(R"([
+const json declared_routes = json::parse(R"([
   {"name": "deal_sheets", "method": "GET", "path": "/deals/{opportunityId}/sheets",
    "upstream": "kore", "upstream_path": "/aggregates/deal-sheets/{opportunityId}",
    "query": {"page": {"pattern": "[0-9]{1,3}"}}, "cache_ttl_s": 60},
@@ -93,7 +93,7 @@ const json routes = json::parse(R"([
 ])");
 
 void with_routes(gateway_config& c) {
-    c.routes_source = routes;
+    c.routes_source = declared_routes;
     c.deals_ttl = 60s;
     c.upstream_timeout = 30s; // the held-answer test keeps one exchange open on purpose
 }
@@ -101,7 +101,7 @@ void with_routes(gateway_config& c) {
 TEST(routes, a_config_get_route_is_cached_with_its_ttl_and_enforces_its_query_rules) {
     gateway_with_fakes gw(with_routes);
     extend_kore(gw);
-    const auto sheets = deal_path + "/sheets";
+    const auto sheets = deal_target + "/sheets";
     const auto miss = fetch(gw.port(), http::verb::get, sheets + "?page=2");
     ASSERT_EQ(miss.result_int(), 200) << miss.body();
     EXPECT_EQ(header_of(miss, "X-Cache"), "MISS");
@@ -123,12 +123,12 @@ TEST(routes, a_config_get_route_is_cached_with_its_ttl_and_enforces_its_query_ru
 TEST(routes, a_put_goes_upstream_byte_for_byte_and_drops_the_cached_deal) {
     gateway_with_fakes gw(with_routes);
     extend_kore(gw);
-    ASSERT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_path), "X-Cache"), "MISS");
-    ASSERT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_path), "X-Cache"), "HIT");
+    ASSERT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_target), "X-Cache"), "MISS");
+    ASSERT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_target), "X-Cache"), "HIT");
 
     const std::string body = "{ \"total_seats\" :  12,\n \"note\": \"caf\xc3\xa9\" }";
     const auto put =
-        fetch(gw.port(), http::verb::put, deal_path,
+        fetch(gw.port(), http::verb::put, deal_target,
               {{"Content-Type", "application/json; charset=utf-8"}, {"Cookie", "session=1"}}, body);
     ASSERT_EQ(put.result_int(), 200) << put.body();
     EXPECT_EQ(header_of(put, "Cache-Control"), "no-store");
@@ -141,25 +141,25 @@ TEST(routes, a_put_goes_upstream_byte_for_byte_and_drops_the_cached_deal) {
     EXPECT_FALSE(sent[0].header("x-api-key").empty());
     EXPECT_TRUE(sent[0].header("authorization").starts_with("Bearer "));
 
-    EXPECT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_path), "X-Cache"), "MISS");
+    EXPECT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_target), "X-Cache"), "MISS");
 }
 
 TEST(routes, a_write_that_fails_its_schema_or_media_type_reaches_no_upstream) {
     gateway_with_fakes gw(with_routes);
     extend_kore(gw);
-    const auto schema = fetch(gw.port(), http::verb::put, deal_path,
+    const auto schema = fetch(gw.port(), http::verb::put, deal_target,
                               {{"Content-Type", "application/json"}}, R"({"total_seats": 0})");
     EXPECT_EQ(schema.result_int(), 400);
     const auto details = body_json(schema)["errors"];
     ASSERT_EQ(details.size(), 1u) << schema.body();
     EXPECT_EQ(details[0]["pointer"], "/total_seats");
 
-    const auto patch = fetch(gw.port(), http::verb::patch, deal_path,
+    const auto patch = fetch(gw.port(), http::verb::patch, deal_target,
                              {{"Content-Type", "text/plain"}}, R"({"total_seats": 3})");
     EXPECT_EQ(patch.result_int(), 415) << patch.body();
     EXPECT_EQ(body_json(patch)["error"], "unsupported_media_type");
 
-    const auto delete_with_body = fetch(gw.port(), http::verb::delete_, deal_path,
+    const auto delete_with_body = fetch(gw.port(), http::verb::delete_, deal_target,
                                         {{"Content-Type", "application/json"}}, "{}");
     EXPECT_EQ(delete_with_body.result_int(), 400);
     EXPECT_TRUE(kore_requests_to(gw, "/premium-deals/").empty());
@@ -168,10 +168,10 @@ TEST(routes, a_write_that_fails_its_schema_or_media_type_reaches_no_upstream) {
 TEST(routes, patch_and_delete_are_forwarded_with_and_without_a_body) {
     gateway_with_fakes gw(with_routes);
     extend_kore(gw);
-    const auto patch = fetch(gw.port(), http::verb::patch, deal_path,
+    const auto patch = fetch(gw.port(), http::verb::patch, deal_target,
                              {{"Content-Type", "application/merge-patch+json"}}, R"({"a":1})");
     EXPECT_EQ(patch.result_int(), 200) << patch.body();
-    const auto removed = fetch(gw.port(), http::verb::delete_, deal_path);
+    const auto removed = fetch(gw.port(), http::verb::delete_, deal_target);
     EXPECT_EQ(removed.result_int(), 204) << removed.body();
     const auto sent = kore_requests_to(gw, "/premium-deals/");
     ASSERT_EQ(sent.size(), 2u);
@@ -220,11 +220,11 @@ TEST(routes, a_fill_under_way_when_a_write_lands_is_not_stored) {
     extend_kore(gw);
     gw.kore().server().hold_answers();
     auto held_get = std::async(std::launch::async,
-                               [&] { return fetch(gw.port(), http::verb::get, deal_path); });
+                               [&] { return fetch(gw.port(), http::verb::get, deal_target); });
     ASSERT_TRUE(eventually([&] { return gw.kore().server().held_answers() == 1; }, 20s));
     // deal_note goes to the Catalog fake, and invalidates the deal route it shares
     // opportunityId with.
-    const auto note = fetch(gw.port(), http::verb::post, deal_path + "/notes",
+    const auto note = fetch(gw.port(), http::verb::post, deal_target + "/notes",
                             {{"Content-Type", "application/json"}}, R"({"text":"hi"})");
     ASSERT_EQ(note.result_int() / 100, 2) << note.body();
     gw.kore().server().release_answers();
@@ -232,7 +232,7 @@ TEST(routes, a_fill_under_way_when_a_write_lands_is_not_stored) {
     EXPECT_EQ(first.result_int(), 200);
     EXPECT_EQ(header_of(first, "X-Cache"), "MISS");
     // The answer fetched before the write was not stored: this is another upstream fetch.
-    EXPECT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_path), "X-Cache"), "MISS");
+    EXPECT_EQ(header_of(fetch(gw.port(), http::verb::get, deal_target), "X-Cache"), "MISS");
 }
 
 } // namespace

@@ -11,6 +11,7 @@
 #include "support/gateway_with_fakes.hpp"
 #include "support/log_capture.hpp"
 #include "support/running_gateway.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -241,8 +242,6 @@ TEST(server, connections_past_the_maximum_are_refused) {
         }
     }));
 }
-
-const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
 
 TEST(server, shutdown_drains_an_in_flight_request_and_closes_idle_ones) {
     gateway_with_fakes gw;

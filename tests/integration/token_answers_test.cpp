@@ -13,14 +13,13 @@
 #include "kore_gateway/mock/fake_kore.hpp"
 #include "support/eventually.hpp"
 #include "support/gateway_with_fakes.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
 
 // Every token answer carries `expires_in: value` instead of the fake's number; the token itself
 // is a genuine one, so KORE accepts it whenever the gateway does.

@@ -19,6 +19,7 @@
 #include "support/gateway_with_fakes.hpp"
 #include "support/log_capture.hpp"
 #include "support/metrics.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
@@ -26,7 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
 const std::string kore_token_requests = R"(kore_gateway_token_requests_total{upstream="kore"})";
 
 bool is_ready(std::uint16_t port) {

@@ -19,14 +19,13 @@
 #include "kore_gateway/util/ids.hpp"
 #include "support/fwd_fakes.hpp"
 #include "support/gateway_with_fakes.hpp"
+#include "support/targets.hpp"
 #include "support/test_client.hpp"
 
 namespace kore_gateway::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::string deal_target = "/deals/" + std::string(sample_opportunity_id);
 
 // A deal answer that goes wrong the way what says.
 mock_reply broken(fault what, std::chrono::milliseconds delay = {}) {

@@ -1,5 +1,5 @@
-// Helpers for the cache and limits integration tests: reading a header, and bending the Catalog
-// fake's answers.
+// Helpers for the cache and limits integration tests: reading a header (X-Cache above all), and
+// bending the Catalog fake's answers.
 #pragma once
 
 #include <functional>
@@ -13,6 +13,11 @@ namespace kore_gateway::testing {
 
 inline std::string header_of(const test_response& res, std::string_view name) {
     return std::string(res[boost::beast::string_view(name.data(), name.size())]);
+}
+
+// HIT, MISS or STALE: how the gateway's cache answered.
+inline std::string x_cache(const test_response& res) {
+    return header_of(res, "X-Cache");
 }
 
 // Makes the Catalog fake answer as it would, then lets adjust bend the reply (status, headers,

@@ -12,6 +12,10 @@
 
 namespace kore_gateway::testing {
 
+// How long a test waits for the gateway process to start or exit: only catches a hang, since
+// either takes well under a second.
+inline constexpr std::chrono::seconds start_bound{20};
+
 class child_process {
 public:
     // Starts program with args in directory cwd, with exactly env as its environment (PATH

@@ -17,16 +17,17 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 using testing::jwt_keys;
 
-constexpr std::int64_t t0 = 1'700'000'000; // the wall clock of every test, seconds since the epoch
+constexpr std::int64_t wall_clock_s =
+    1'700'000'000; // the wall clock of every test, seconds since the epoch
 std::chrono::system_clock::time_point wall_t0() {
-    return std::chrono::system_clock::time_point{std::chrono::seconds(t0)};
+    return std::chrono::system_clock::time_point{std::chrono::seconds(wall_clock_s)};
 }
 
 const std::string app_key = "app-key-5f2b9c0e7d";     // scopes orders:read orders:write
 const std::string web_key = "web-key-81a3e6d4c2";     // routes: catalog only
 const std::string batch_key = "batch-key-0c9d7e1f3a"; // rate_limit_rps 2
 
-gateway_config make_config() {
+gateway_config authenticator_config() {
     gateway_config config;
     config.jwt.issuer = "https://idp.example";
     config.jwt.audience = "kore-gateway";
@@ -46,12 +47,8 @@ std::shared_ptr<const jwk_set> set_of(const std::vector<const jwt_signer*>& sign
 }
 
 json claims(std::string_view scope = "read write") {
-    return {{"iss", "https://idp.example"},
-            {"aud", "kore-gateway"},
-            {"sub", "alice"},
-            {"exp", t0 + 600},
-            {"iat", t0},
-            {"scope", scope}};
+    return {{"iss", "https://idp.example"}, {"aud", "kore-gateway"}, {"sub", "alice"},
+            {"exp", wall_clock_s + 600},    {"iat", wall_clock_s},   {"scope", scope}};
 }
 
 // The keys seam, stepped by hand: a refetch for an unknown kid waits until the test finishes it.
@@ -109,7 +106,7 @@ protected:
     std::shared_ptr<stepped_keys> keys_ =
         std::make_shared<stepped_keys>(set_of({&jwt_keys().es256}));
     manual_clock clock_;
-    client_authenticator auth_{make_config(), keys_, clock_, wall_t0};
+    client_authenticator auth_{authenticator_config(), keys_, clock_, wall_t0};
 
     // The answer, which must come before authenticate returns.
     auth_result run(const auth_demand& demand, std::string_view authorization) {
@@ -132,7 +129,7 @@ TEST_F(client_authenticator_test, decides_each_credential_against_each_mode) {
     const auto& signer = jwt_keys().es256;
     const auto token = signer.sign(claims());
     auto expired = claims();
-    expired["exp"] = t0 - 61;
+    expired["exp"] = wall_clock_s - 61;
     auto other_audience = claims();
     other_audience["aud"] = "someone-else";
     auto no_sub = claims();
@@ -265,7 +262,7 @@ TEST_F(client_authenticator_test, refetch_outlives_the_request_demand_and_the_au
     const auto token = jwt_keys().rs256.sign(claims("read"));
     std::optional<auth_result> answer;
     {
-        client_authenticator snapshot(make_config(), keys_, clock_, wall_t0);
+        client_authenticator snapshot(authenticator_config(), keys_, clock_, wall_t0);
         const std::vector<std::string> required{"read", "write"};
         const std::string route = "orders";
         snapshot.authenticate({jwt_only, route, &required}, bearer(token),
@@ -280,7 +277,7 @@ TEST_F(client_authenticator_test, refetch_outlives_the_request_demand_and_the_au
 TEST(client_authenticator, a_token_arriving_before_the_first_jwks_waits_for_its_fetch) {
     manual_clock clock;
     const auto starting = std::make_shared<stepped_keys>(nullptr);
-    client_authenticator auth(make_config(), starting, clock, wall_t0);
+    client_authenticator auth(authenticator_config(), starting, clock, wall_t0);
     std::optional<auth_result> result;
     auth.authenticate({jwt_only, "orders", nullptr}, bearer(jwt_keys().es256.sign(claims())),
                       [&](auth_result r) { result = std::move(r); });
@@ -293,7 +290,7 @@ TEST(client_authenticator, a_token_arriving_before_the_first_jwks_waits_for_its_
 TEST(client_authenticator, keys_never_fetched_close_jwt_only_routes_but_not_key_routes) {
     manual_clock clock;
     const auto never_fetched = std::make_shared<stepped_keys>(nullptr);
-    client_authenticator auth(make_config(), never_fetched, clock, wall_t0);
+    client_authenticator auth(authenticator_config(), never_fetched, clock, wall_t0);
     const auto token = bearer(jwt_keys().es256.sign(claims()));
     // Without a set the authenticator waits for one fetch (the start-up fetch may be under way);
     // it fails here, and the answer is then given.
@@ -312,7 +309,8 @@ TEST(client_authenticator, keys_never_fetched_close_jwt_only_routes_but_not_key_
     EXPECT_EQ(answer(key_or_jwt, bearer(app_key)), auth_refusal::none);
     EXPECT_EQ(never_fetched->refreshes(), 2) << "a key waited for the JWKS";
 
-    client_authenticator keys_only(make_config(), nullptr, clock, wall_t0); // no JWT configured
+    client_authenticator keys_only(authenticator_config(), nullptr, clock,
+                                   wall_t0); // no JWT configured
     std::optional<auth_result> result;
     keys_only.authenticate({key_only, "orders", nullptr}, bearer(app_key),
                            [&](auth_result r) { result = std::move(r); });
@@ -358,7 +356,7 @@ TEST(client_authenticator, refuses_a_key_hash_that_is_not_64_hex_digits) {
     manual_clock clock;
     for (const auto& bad :
          std::vector<std::string>{"abc", std::string(64, 'g'), sha256_hex("k") + "00"}) {
-        auto config = make_config();
+        auto config = authenticator_config();
         config.clients[0].key_sha256 = bad;
         EXPECT_THROW(client_authenticator(config, nullptr, clock, wall_t0), std::invalid_argument)
             << bad;
@@ -418,7 +416,7 @@ TEST_F(client_authenticator_test, credentials_appear_in_no_answer_reason_or_log)
     testing::log_capture log;
     const auto expired = [] {
         auto c = claims();
-        c["exp"] = t0 - 3600;
+        c["exp"] = wall_clock_s - 3600;
         return jwt_keys().es256.sign(c);
     }();
     const std::vector<std::string> required{"admin"};

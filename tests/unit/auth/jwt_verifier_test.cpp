@@ -21,9 +21,9 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t t0 = 1'700'000'000; // "now" in most tests, seconds since the epoch
 const std::chrono::system_clock::time_point now_t0{std::chrono::seconds(t0)};
-const jwt_expectations expected{"https://idp.example", "kore-gateway", 60s};
+const jwt_expectations idp_expectations{"https://idp.example", "kore-gateway", 60s};
 
-jwk_set set_of(const json& jwks) {
+jwk_set jwk_set_of(const json& jwks) {
     auto parsed = parse_jwk_set(jwks.dump());
     EXPECT_TRUE(parsed.set) << parsed.error;
     return parsed.set ? std::move(*parsed.set) : jwk_set{};
@@ -31,13 +31,13 @@ jwk_set set_of(const json& jwks) {
 
 // The JWKS of all four signers.
 const jwk_set& all_keys() {
-    static const jwk_set set = set_of(jwt_signer::jwks(testing::jwt_keys().all()));
+    static const jwk_set set = jwk_set_of(jwt_signer::jwks(testing::jwt_keys().all()));
     return set;
 }
 
 json good_claims() {
-    return {{"iss", expected.issuer},
-            {"aud", expected.audience},
+    return {{"iss", idp_expectations.issuer},
+            {"aud", idp_expectations.audience},
             {"sub", "alice"},
             {"exp", t0 + 600},
             {"iat", t0},
@@ -45,7 +45,7 @@ json good_claims() {
 }
 
 jwt_check check(const std::string& token, std::chrono::system_clock::time_point now = now_t0) {
-    return verify_jwt(token, all_keys(), expected, now);
+    return verify_jwt(token, all_keys(), idp_expectations, now);
 }
 
 // A compact JWS put together by hand, for signatures no signer makes.
@@ -192,8 +192,8 @@ TEST(verify_jwt, an_unknown_kid_is_told_apart_so_the_caller_may_refetch) {
     const auto result = check(rotated.sign(good_claims()));
     EXPECT_EQ(result.status, jwt_status::unknown_kid) << result.reason;
     // Once the new JWKS has it, the same token is good.
-    EXPECT_EQ(verify_jwt(rotated.sign(good_claims()), set_of(jwt_signer::jwks({&rotated})),
-                         expected, now_t0)
+    EXPECT_EQ(verify_jwt(rotated.sign(good_claims()), jwk_set_of(jwt_signer::jwks({&rotated})),
+                         idp_expectations, now_t0)
                   .status,
               jwt_status::valid);
 }
@@ -202,10 +202,10 @@ TEST(verify_jwt, a_token_without_kid_needs_exactly_one_fitting_key) {
     const auto& k = testing::jwt_keys();
     const jwt_signer other_ec(jwt_alg::es256, "ec-2");
     const auto token = k.es256.sign_with_header({{"alg", "ES256"}, {"typ", "JWT"}}, good_claims());
-    const auto one_ec = set_of(jwt_signer::jwks({&k.rs256, &k.es256, &k.eddsa}));
-    const auto two_ec = set_of(jwt_signer::jwks({&k.rs256, &k.es256, &other_ec}));
-    EXPECT_EQ(verify_jwt(token, one_ec, expected, now_t0).status, jwt_status::valid);
-    EXPECT_EQ(verify_jwt(token, two_ec, expected, now_t0).status, jwt_status::invalid);
+    const auto one_ec = jwk_set_of(jwt_signer::jwks({&k.rs256, &k.es256, &k.eddsa}));
+    const auto two_ec = jwk_set_of(jwt_signer::jwks({&k.rs256, &k.es256, &other_ec}));
+    EXPECT_EQ(verify_jwt(token, one_ec, idp_expectations, now_t0).status, jwt_status::valid);
+    EXPECT_EQ(verify_jwt(token, two_ec, idp_expectations, now_t0).status, jwt_status::invalid);
 }
 
 TEST(verify_jwt, refuses_alg_none_whatever_its_spelling) {
@@ -276,10 +276,10 @@ TEST(verify_jwt, refuses_a_token_alg_other_than_the_jwks_alg) {
     const auto token = rsa.sign(good_claims()); // RS256
     auto jwk = rsa.public_jwk();
     jwk["alg"] = "PS256";
-    EXPECT_EQ(verify_jwt(token, set_of({{"keys", {jwk}}}), expected, now_t0).status,
+    EXPECT_EQ(verify_jwt(token, jwk_set_of({{"keys", {jwk}}}), idp_expectations, now_t0).status,
               jwt_status::invalid);
     jwk.erase("alg"); // the same key without alg: RS256 fits an RSA key
-    EXPECT_EQ(verify_jwt(token, set_of({{"keys", {jwk}}}), expected, now_t0).status,
+    EXPECT_EQ(verify_jwt(token, jwk_set_of({{"keys", {jwk}}}), idp_expectations, now_t0).status,
               jwt_status::valid);
     // And a PS256 token is not an RS256 one: the padding is part of the algorithm.
     const auto pss_as_rs256 = testing::jwt_keys().ps256.sign_with_header(

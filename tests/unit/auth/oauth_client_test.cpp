@@ -14,7 +14,7 @@ using testing::fake_auth_server;
 using testing::http_answer;
 using testing::transport_failure;
 
-client_credentials credentials(std::string_view token_url) {
+client_credentials credentials_for(std::string_view token_url) {
     client_credentials c;
     c.token_url = *parse_url(token_url);
     c.client_id = "client id";
@@ -25,7 +25,7 @@ client_credentials credentials(std::string_view token_url) {
 
 TEST(oauth_client, posts_the_form_to_the_token_path_and_parses_the_answer) {
     auto server = std::make_shared<fake_auth_server>();
-    const oauth_client client(server, credentials("https://auth.example.test/connect/token"));
+    const oauth_client client(server, credentials_for("https://auth.example.test/connect/token"));
     std::optional<token_reply> reply;
     client.async_request_token([&](token_reply r) { reply = std::move(r); });
 
@@ -48,7 +48,7 @@ TEST(oauth_client, posts_the_form_to_the_token_path_and_parses_the_answer) {
 
 TEST(oauth_client, sends_audience_and_resource_when_set) {
     auto server = std::make_shared<fake_auth_server>();
-    auto c = credentials("https://auth.example.test/oauth/token");
+    auto c = credentials_for("https://auth.example.test/oauth/token");
     c.audience = "https://billing.example.test/api";
     c.resource = "urn:example:billing";
     const oauth_client client(server, c);
@@ -65,7 +65,7 @@ TEST(oauth_client, sends_audience_and_resource_when_set) {
 
 TEST(oauth_client, basic_client_auth_puts_the_encoded_pair_in_the_header_and_not_the_body) {
     auto server = std::make_shared<fake_auth_server>();
-    auto c = credentials("https://auth.example.test/oauth/token");
+    auto c = credentials_for("https://auth.example.test/oauth/token");
     c.client_auth = client_auth_method::basic;
     c.client_id = "app:1 +%\xC3\xA9"; // ':', space, '+', '%' and U+00E9 (UTF-8 C3 A9)
     c.client_secret = "s3:cr t";
@@ -86,7 +86,7 @@ TEST(oauth_client, basic_client_auth_puts_the_encoded_pair_in_the_header_and_not
 
 TEST(oauth_client, posts_to_the_root_when_the_token_url_has_no_path) {
     auto server = std::make_shared<fake_auth_server>();
-    const oauth_client client(server, credentials("https://auth.example.test:8443"));
+    const oauth_client client(server, credentials_for("https://auth.example.test:8443"));
     client.async_request_token([](token_reply) {});
     ASSERT_EQ(server->request_count(), 1u);
     EXPECT_EQ(server->request(0).target(), "/");
@@ -94,7 +94,7 @@ TEST(oauth_client, posts_to_the_root_when_the_token_url_has_no_path) {
 
 TEST(oauth_client, names_a_transport_failure) {
     auto server = std::make_shared<fake_auth_server>();
-    const oauth_client client(server, credentials("https://auth.example.test/token"));
+    const oauth_client client(server, credentials_for("https://auth.example.test/token"));
     std::optional<token_reply> reply;
     client.async_request_token([&](token_reply r) { reply = std::move(r); });
     server->answer(transport_failure(upstream_errc::tls_failed));

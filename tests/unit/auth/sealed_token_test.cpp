@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using wall_time = std::chrono::system_clock::time_point;
 using steady_time = std::chrono::steady_clock::time_point;
 
-const std::string secret = "s3cr3t-client-secret";
+const std::string client_secret = "s3cr3t-client-secret";
 const std::string identity =
     R"(["https://idp.example/token","client-a","read write","api://orders",""])";
 // Whole milliseconds, as the sealed value stores them, so that a round trip is exact.
@@ -34,7 +34,7 @@ void expect_same(const shared_token& got, const shared_token& want) {
 }
 
 TEST(sealed_token, round_trip_keeps_token_and_times) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     const auto token = make_token();
     const auto opened = open_token(key, seal_token(key, token));
     ASSERT_TRUE(opened);
@@ -42,7 +42,7 @@ TEST(sealed_token, round_trip_keeps_token_and_times) {
 }
 
 TEST(sealed_token, round_trip_of_binary_and_empty_tokens) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     for (const auto& text : {std::string(), std::string("a\0b\xff", 4), std::string(65536, 'x')}) {
         const auto opened = open_token(key, seal_token(key, make_token(text)));
         ASSERT_TRUE(opened) << text.size();
@@ -51,8 +51,8 @@ TEST(sealed_token, round_trip_of_binary_and_empty_tokens) {
 }
 
 TEST(sealed_token, key_derived_again_from_the_same_inputs_opens_it) {
-    const auto sealed = seal_token(derive_token_key(secret, identity), make_token());
-    const auto opened = open_token(derive_token_key(secret, identity), sealed);
+    const auto sealed = seal_token(derive_token_key(client_secret, identity), make_token());
+    const auto opened = open_token(derive_token_key(client_secret, identity), sealed);
     ASSERT_TRUE(opened);
     expect_same(*opened, make_token());
 }
@@ -60,33 +60,34 @@ TEST(sealed_token, key_derived_again_from_the_same_inputs_opens_it) {
 // A default string_view has a null data pointer, which OpenSSL's HKDF would refuse.
 TEST(sealed_token, empty_secret_or_identity_still_derives_a_working_key) {
     for (const auto& [s, i] : {std::pair{std::string_view(), std::string_view(identity)},
-                               std::pair{std::string_view(secret), std::string_view()},
+                               std::pair{std::string_view(client_secret), std::string_view()},
                                std::pair{std::string_view(), std::string_view()}}) {
         const auto key = derive_token_key(s, i);
         EXPECT_TRUE(open_token(key, seal_token(key, make_token())));
-        EXPECT_FALSE(open_token(derive_token_key(secret, identity), seal_token(key, make_token())));
+        EXPECT_FALSE(
+            open_token(derive_token_key(client_secret, identity), seal_token(key, make_token())));
     }
 }
 
 TEST(sealed_token, sealed_value_shows_neither_token_nor_secret) {
     const auto token = make_token();
-    const auto sealed = seal_token(derive_token_key(secret, identity), token);
+    const auto sealed = seal_token(derive_token_key(client_secret, identity), token);
     EXPECT_EQ(sealed.find(token.access_token), std::string::npos);
     // Not even a part of it: a JWT's header alone would say what it is.
     EXPECT_EQ(sealed.find(token.access_token.substr(0, 8)), std::string::npos);
-    EXPECT_EQ(sealed.find(secret), std::string::npos);
+    EXPECT_EQ(sealed.find(client_secret), std::string::npos);
 }
 
 TEST(sealed_token, another_secret_or_identity_cannot_open_it) {
-    const auto sealed = seal_token(derive_token_key(secret, identity), make_token());
-    EXPECT_FALSE(open_token(derive_token_key(secret + "x", identity), sealed));
+    const auto sealed = seal_token(derive_token_key(client_secret, identity), make_token());
+    EXPECT_FALSE(open_token(derive_token_key(client_secret + "x", identity), sealed));
     EXPECT_FALSE(open_token(derive_token_key("", identity), sealed));
-    EXPECT_FALSE(open_token(derive_token_key(secret, identity + " "), sealed));
-    EXPECT_FALSE(open_token(derive_token_key(secret, ""), sealed));
+    EXPECT_FALSE(open_token(derive_token_key(client_secret, identity + " "), sealed));
+    EXPECT_FALSE(open_token(derive_token_key(client_secret, ""), sealed));
 }
 
 TEST(sealed_token, two_seals_of_one_token_differ) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     const auto a = seal_token(key, make_token());
     const auto b = seal_token(key, make_token());
     EXPECT_NE(a, b);
@@ -96,7 +97,7 @@ TEST(sealed_token, two_seals_of_one_token_differ) {
 }
 
 TEST(sealed_token, every_single_bit_flip_fails_to_open) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     const auto sealed = seal_token(key, make_token());
     ASSERT_TRUE(open_token(key, sealed));
     for (std::size_t i = 0; i < sealed.size(); ++i) {
@@ -109,7 +110,7 @@ TEST(sealed_token, every_single_bit_flip_fails_to_open) {
 }
 
 TEST(sealed_token, every_truncation_and_an_extension_fail_to_open) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     const auto sealed = seal_token(key, make_token());
     for (std::size_t n = 0; n < sealed.size(); ++n) {
         EXPECT_FALSE(open_token(key, std::string_view(sealed).substr(0, n))) << "length " << n;
@@ -118,7 +119,7 @@ TEST(sealed_token, every_truncation_and_an_extension_fail_to_open) {
 }
 
 TEST(sealed_token, other_version_bytes_fail_to_open) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     const auto sealed = seal_token(key, make_token());
     EXPECT_EQ(sealed[0], '\x01');
     for (const char version : {'\x00', '\x02', '\xff'}) {
@@ -130,7 +131,7 @@ TEST(sealed_token, other_version_bytes_fail_to_open) {
 
 // A failed tag check must not leave an error for this thread's next TLS call to misread.
 TEST(sealed_token, failed_open_leaves_no_openssl_error_behind) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     auto sealed = seal_token(key, make_token());
     sealed.back() = static_cast<char>(sealed.back() ^ 1);
     ERR_clear_error();
@@ -139,14 +140,14 @@ TEST(sealed_token, failed_open_leaves_no_openssl_error_behind) {
 }
 
 TEST(sealed_token, values_written_by_another_program_fail_to_open) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     EXPECT_FALSE(open_token(key, ""));
     EXPECT_FALSE(open_token(key, make_token().access_token));
     EXPECT_FALSE(open_token(key, "\x01" + std::string(200, 'A')));
 }
 
 TEST(sealed_token, token_over_the_bound_is_refused_without_showing_it) {
-    const auto key = derive_token_key(secret, identity);
+    const auto key = derive_token_key(client_secret, identity);
     const std::string text = "tok-" + std::string(sealed_token_max_bytes, 'z');
     try {
         seal_token(key, make_token(text));

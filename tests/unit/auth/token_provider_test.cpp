@@ -127,9 +127,10 @@ protected:
     // Waits until the provider has taken in the failed answer (and so fixed its retry time on
     // the clock as it is now).
     void wait_until_failed(upstream_errc error = upstream_errc::connect_failed) {
-        const auto expected = "last token request failed: unavailable (auth server unreachable: " +
-                              std::string(to_string(error)) + ")";
-        EXPECT_TRUE(testing::eventually([&] { return provider_->status() == expected; }))
+        const auto failed_status =
+            "last token request failed: unavailable (auth server unreachable: " +
+            std::string(to_string(error)) + ")";
+        EXPECT_TRUE(testing::eventually([&] { return provider_->status() == failed_status; }))
             << provider_->status();
     }
 

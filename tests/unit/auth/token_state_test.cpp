@@ -118,8 +118,8 @@ TEST(token_state, fails_fast_with_the_last_error_until_the_backoff_has_passed) {
 TEST(token_state, consecutive_failures_back_off_longer_and_a_success_resets) {
     manual_clock clock;
     token_state state;
-    const clock::duration expected[] = {500ms, 1s, 2s, 4s};
-    for (const auto want : expected) {
+    const clock::duration expected_delays[] = {500ms, 1s, 2s, 4s};
+    for (const auto want : expected_delays) {
         ASSERT_TRUE(state.on_background_check(clock.now()));
         const auto delay = state.on_failure(token_errc::unavailable, clock.now(), 0.0);
         EXPECT_EQ(delay, want);
@@ -209,16 +209,16 @@ TEST(token_state, a_shared_token_is_used_and_renewed_on_its_own_schedule) {
     manual_clock clock;
     token_state state;
     EXPECT_TRUE(state.on_background_check(clock.now()));
-    const auto obtained = clock.now() - 30s; // obtained elsewhere, 30 s ago, for 100 s
-    const auto shared = std::make_shared<const token_snapshot>(
-        token_snapshot{"shared", obtained, obtained + 100s, obtained + 90s});
+    const auto obtained_elsewhere = clock.now() - 30s; // 30 s ago, for 100 s
+    const auto shared = std::make_shared<const token_snapshot>(token_snapshot{
+        "shared", obtained_elsewhere, obtained_elsewhere + 100s, obtained_elsewhere + 90s});
     EXPECT_EQ(state.on_shared(shared), shared);
     EXPECT_FALSE(state.fetching());
     const auto d = state.on_request(clock.now());
     EXPECT_EQ(d.action, token_action::use_token);
     EXPECT_EQ(d.token, shared);
     ASSERT_TRUE(state.next_wakeup());
-    EXPECT_EQ(*state.next_wakeup(), obtained + 80s);
+    EXPECT_EQ(*state.next_wakeup(), obtained_elsewhere + 80s);
     clock.advance(50s - 1ns);
     EXPECT_FALSE(state.on_background_check(clock.now()));
     clock.advance(1ns);

@@ -14,8 +14,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto ttl = 10s;
-constexpr auto stale_window = 30s;
+constexpr auto fetch_ttl = 10s;
+constexpr auto fetch_stale_window = 30s;
 
 forward_result answered(unsigned status, std::string body = R"({"v":1})",
                         std::string cache_control = {}) {
@@ -50,7 +50,7 @@ protected:
     // Starts or joins the fill of key with a fetch that the test completes by hand.
     void fill(const std::string& key, cache_tags tags = tags_of("items")) {
         cache_.fill(
-            key, std::move(tags), ttl, 10s,
+            key, std::move(tags), fetch_ttl, 10s,
             [this](cached_fetch::fetch_done done) { fetches_.push_back(std::move(done)); },
             [this](const cache_answer& a) {
                 answers_.push_back({a.entry, std::string(a.x_cache),
@@ -82,7 +82,7 @@ protected:
 
     manual_clock clock_;
     gateway_metrics metrics_;
-    cached_fetch cache_{1 << 20, stale_window, clock_, metrics_};
+    cached_fetch cache_{1 << 20, fetch_stale_window, clock_, metrics_};
     std::deque<cached_fetch::fetch_done> fetches_;
     std::vector<seen> answers_;
 };
@@ -101,11 +101,11 @@ TEST_F(cached_fetch_test, a_stored_answer_is_fresh_until_its_ttl_has_passed) {
     EXPECT_EQ(*entry->body, R"({"a":1})");
     EXPECT_EQ(entry->etag, make_etag(R"({"a":1})"));
     EXPECT_EQ(entry->stored_at, start);
-    EXPECT_EQ(entry->expires_at, start + ttl);
-    EXPECT_EQ(entry->stale_until, start + ttl + stale_window);
+    EXPECT_EQ(entry->expires_at, start + fetch_ttl);
+    EXPECT_EQ(entry->stale_until, start + fetch_ttl + fetch_stale_window);
 
     EXPECT_EQ(cache_.fresh("k"), entry);
-    clock_.advance(ttl - 1s);
+    clock_.advance(fetch_ttl - 1s);
     EXPECT_EQ(cache_.fresh("k"), entry);
     clock_.advance(1s);
     EXPECT_EQ(cache_.fresh("k"), nullptr);
@@ -175,7 +175,7 @@ TEST_F(cached_fetch_test, a_failed_refresh_serves_the_expired_entry_as_stale) {
     for (std::size_t i = 0; i < failures.size(); ++i) {
         const auto key = "k" + std::to_string(i);
         const auto stored = store(key);
-        clock_.advance(ttl + 5s);
+        clock_.advance(fetch_ttl + 5s);
         ASSERT_EQ(cache_.fresh(key), nullptr) << key;
         answers_.clear();
         fill(key);
@@ -189,7 +189,7 @@ TEST_F(cached_fetch_test, a_failed_refresh_serves_the_expired_entry_as_stale) {
 
 TEST_F(cached_fetch_test, an_auth_failure_is_not_hidden_behind_a_stale_entry) {
     store("k");
-    clock_.advance(ttl + 1s);
+    clock_.advance(fetch_ttl + 1s);
     answers_.clear();
     fill("k");
     complete(failed(forward_failure::auth_failed));
@@ -201,7 +201,7 @@ TEST_F(cached_fetch_test, an_auth_failure_is_not_hidden_behind_a_stale_entry) {
 
 TEST_F(cached_fetch_test, past_the_stale_window_a_failed_refresh_is_the_error) {
     store("k");
-    clock_.advance(ttl + stale_window);
+    clock_.advance(fetch_ttl + fetch_stale_window);
     answers_.clear();
     fill("k");
     complete(failed(forward_failure::unavailable));
@@ -214,7 +214,7 @@ TEST_F(cached_fetch_test, past_the_stale_window_a_failed_refresh_is_the_error) {
 
 TEST_F(cached_fetch_test, a_successful_refresh_replaces_the_expired_entry) {
     const auto old = store("k");
-    clock_.advance(ttl + 1s);
+    clock_.advance(fetch_ttl + 1s);
     answers_.clear();
     fill("k");
     complete(answered(200, R"({"v":2})"));

@@ -12,23 +12,23 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto ttl = 10s;
-constexpr auto stale_window = 20s;
-const std::string content_type = "application/json";
-const std::string etag = "\"0123456789abcdef0123456789abcdef\"";
+constexpr auto cache_ttl = 10s;
+constexpr auto cache_stale_window = 20s;
+const std::string json_content_type = "application/json";
+const std::string sample_etag = "\"0123456789abcdef0123456789abcdef\"";
 
 std::shared_ptr<const cached_response> make_entry(const clock& c, std::string body,
-                                                  clock::duration entry_ttl = ttl,
-                                                  clock::duration window = stale_window) {
+                                                  clock::duration entry_ttl = cache_ttl,
+                                                  clock::duration window = cache_stale_window) {
     const auto now = c.now();
     return std::make_shared<const cached_response>(
-        cached_response{200, content_type, make_body(std::move(body)), etag, now, now + entry_ttl,
-                        now + entry_ttl + window});
+        cached_response{200, json_content_type, make_body(std::move(body)), sample_etag, now,
+                        now + entry_ttl, now + entry_ttl + window});
 }
 
 // The documented charge, restated here so that a change to the formula fails the tests.
 std::size_t bytes_of(std::string_view key, std::size_t body_size) {
-    return key.size() + content_type.size() + etag.size() + body_size +
+    return key.size() + json_content_type.size() + sample_etag.size() + body_size +
            response_cache::entry_overhead;
 }
 
@@ -65,7 +65,7 @@ TEST(response_cache, fresh_then_stale_then_gone_at_the_exact_boundaries) {
     response_cache cache(1 << 20, c);
     ASSERT_TRUE(cache.insert("k", make_entry(c, "body")));
 
-    c.advance(ttl - 1ns);
+    c.advance(cache_ttl - 1ns);
     ASSERT_TRUE(cache.find("k"));
     EXPECT_EQ(cache.find("k")->state, freshness::fresh);
 
@@ -73,7 +73,7 @@ TEST(response_cache, fresh_then_stale_then_gone_at_the_exact_boundaries) {
     ASSERT_TRUE(cache.find("k"));
     EXPECT_EQ(cache.find("k")->state, freshness::stale);
 
-    c.advance(stale_window - 1ns); // one tick before stale_until
+    c.advance(cache_stale_window - 1ns); // one tick before stale_until
     ASSERT_TRUE(cache.find("k"));
     EXPECT_EQ(cache.find("k")->state, freshness::stale);
     EXPECT_EQ(cache.snapshot().entries, 1u);
@@ -89,8 +89,8 @@ TEST(response_cache, fresh_then_stale_then_gone_at_the_exact_boundaries) {
 TEST(response_cache, no_stale_window_means_gone_at_expiry) {
     manual_clock c;
     response_cache cache(1 << 20, c);
-    ASSERT_TRUE(cache.insert("k", make_entry(c, "body", ttl, 0s)));
-    c.advance(ttl - 1ns);
+    ASSERT_TRUE(cache.insert("k", make_entry(c, "body", cache_ttl, 0s)));
+    c.advance(cache_ttl - 1ns);
     EXPECT_EQ(cache.find("k")->state, freshness::fresh);
     c.advance(1ns);
     EXPECT_FALSE(cache.find("k"));
@@ -100,7 +100,7 @@ TEST(response_cache, an_expired_entry_replaced_before_lookup_is_served) {
     manual_clock c;
     response_cache cache(1 << 20, c);
     ASSERT_TRUE(cache.insert("k", make_entry(c, "old")));
-    c.advance(ttl + stale_window);
+    c.advance(cache_ttl + cache_stale_window);
     ASSERT_TRUE(cache.insert("k", make_entry(c, "new")));
     const auto found = cache.find("k");
     ASSERT_TRUE(found);
@@ -122,9 +122,9 @@ TEST(response_cache, an_entry_without_a_body_counts_no_body_bytes) {
     manual_clock c;
     response_cache cache(1 << 20, c);
     const auto now = c.now();
-    ASSERT_TRUE(
-        cache.insert("k", std::make_shared<const cached_response>(cached_response{
-                              200, content_type, nullptr, etag, now, now + ttl, now + ttl})));
+    ASSERT_TRUE(cache.insert("k", std::make_shared<const cached_response>(
+                                      cached_response{200, json_content_type, nullptr, sample_etag,
+                                                      now, now + cache_ttl, now + cache_ttl})));
     EXPECT_EQ(cache.snapshot().bytes, bytes_of("k", 0));
 }
 

@@ -31,9 +31,9 @@ const std::string kore_key = "KORE-KEY-S3CRET";
 const std::string kore_secret = "KORE-CLIENT-S3CRET";
 const std::string catalog_key = "CATALOG-KEY-S3CRET";
 const std::string catalog_secret = "CATALOG-CLIENT-S3CRET";
-const std::string admin_token = "ADMIN-TOKEN-S3CRET";
+const std::string loader_admin_token = "ADMIN-TOKEN-S3CRET";
 const std::vector<std::string> all_secrets{kore_key, kore_secret, catalog_key, catalog_secret,
-                                           admin_token};
+                                           loader_admin_token};
 
 env_map merged(env_map base, const env_map& overrides) {
     for (const auto& [name, value] : overrides) {
@@ -54,7 +54,7 @@ const env_map catalog_env{{"CATALOG_API_URL", "https://catalog.test"},
                           {"CATALOG_CLIENT_SECRET", catalog_secret}};
 
 const env_map full_env =
-    merged(merged(kore_env, catalog_env), {{"GATEWAY_ADMIN_TOKEN", admin_token}});
+    merged(merged(kore_env, catalog_env), {{"GATEWAY_ADMIN_TOKEN", loader_admin_token}});
 
 unsigned resolved_threads() {
     return std::max(1U, std::thread::hardware_concurrency());
@@ -94,7 +94,7 @@ void expect_no_secret(const std::string& message) {
     }
 }
 
-std::filesystem::path temp_file(const std::string& content) {
+std::filesystem::path write_temp_file(const std::string& content) {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     const auto path = std::filesystem::path(::testing::TempDir()) /
                       (std::string("kore_config_") + info->name() + ".json");
@@ -367,7 +367,7 @@ TEST(config_loader, unparsable_json_gives_the_parse_message) {
 }
 
 TEST(config_loader, unparsable_file_names_the_path) {
-    const auto path = temp_file("{\n  \"port\": \n}");
+    const auto path = write_temp_file("{\n  \"port\": \n}");
     try {
         load_config(path.string(), fake_env({}));
         FAIL() << "no config_error";
@@ -379,7 +379,7 @@ TEST(config_loader, unparsable_file_names_the_path) {
 }
 
 TEST(config_loader, reads_a_file) {
-    const auto path = temp_file(R"({"port": 4242})");
+    const auto path = write_temp_file(R"({"port": 4242})");
     EXPECT_EQ(load_config(path.string(), fake_env({{"GATEWAY_LOG_LEVEL", "trace"}})).port, 4242);
 }
 

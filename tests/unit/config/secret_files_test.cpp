@@ -20,7 +20,7 @@ using testing::fake_env;
 using testing::load;
 
 // A value that must never appear in a message.
-const std::string secret = "S3CRET-VALUE-42";
+const std::string secret_value = "S3CRET-VALUE-42";
 
 class secret_files : public ::testing::Test {
 protected:
@@ -69,11 +69,11 @@ TEST(without_final_newline, drops_exactly_one_lf_or_crlf) {
 
 TEST_F(secret_files, the_file_content_is_the_value_without_one_final_newline) {
     const std::vector<std::pair<std::string, std::string>> cases{
-        {secret, secret},
-        {secret + "\n", secret},
-        {secret + "\r\n", secret},
-        {secret + "\n\n", secret + "\n"},
-        {" " + secret + " ", " " + secret + " "},
+        {secret_value, secret_value},
+        {secret_value + "\n", secret_value},
+        {secret_value + "\r\n", secret_value},
+        {secret_value + "\n\n", secret_value + "\n"},
+        {" " + secret_value + " ", " " + secret_value + " "},
     };
     for (const auto& [content, expected] : cases) {
         const auto env =
@@ -86,19 +86,19 @@ TEST_F(secret_files, other_variables_pass_through_and_ignore_a_file_variable) {
     const auto env = with_secret_files(fake_env({{"GATEWAY_PORT", "9000"},
                                                  {"GATEWAY_PORT_FILE", file_with("1")},
                                                  {"KORE_CLIENT_ID_FILE", file_with("id")},
-                                                 {"KORE_API_KEY", secret}}));
+                                                 {"KORE_API_KEY", secret_value}}));
     EXPECT_EQ(env("GATEWAY_PORT"), "9000");
     EXPECT_EQ(env("KORE_CLIENT_ID"), std::nullopt);
-    EXPECT_EQ(env("KORE_API_KEY"), secret);
+    EXPECT_EQ(env("KORE_API_KEY"), secret_value);
     EXPECT_EQ(env("CATALOG_API_KEY"), std::nullopt);
     // An empty _FILE variable counts as unset, as an empty variable does.
     EXPECT_EQ(
         with_secret_files(fake_env({{"GATEWAY_ADMIN_TOKEN_FILE", ""}}))("GATEWAY_ADMIN_TOKEN"),
         std::nullopt);
-    EXPECT_EQ(with_secret_files(fake_env(
-                  {{"GATEWAY_ADMIN_TOKEN", ""}, {"GATEWAY_ADMIN_TOKEN_FILE", file_with(secret)}}))(
+    EXPECT_EQ(with_secret_files(fake_env({{"GATEWAY_ADMIN_TOKEN", ""},
+                                          {"GATEWAY_ADMIN_TOKEN_FILE", file_with(secret_value)}}))(
                   "GATEWAY_ADMIN_TOKEN"),
-              secret);
+              secret_value);
 }
 
 TEST_F(secret_files, a_refused_file_names_the_variables_and_path_never_the_value) {
@@ -107,9 +107,10 @@ TEST_F(secret_files, a_refused_file_names_the_variables_and_path_never_the_value
         std::string variable;
         std::vector<std::string> parts;
     };
-    const auto big = file_with(std::string(65537, 'x') + secret, "big");
+    const auto big = file_with(std::string(65537, 'x') + secret_value, "big");
     const std::vector<refused> cases{
-        {{{"GATEWAY_REDIS_PASSWORD", secret}, {"GATEWAY_REDIS_PASSWORD_FILE", file_with(secret)}},
+        {{{"GATEWAY_REDIS_PASSWORD", secret_value},
+          {"GATEWAY_REDIS_PASSWORD_FILE", file_with(secret_value)}},
          "GATEWAY_REDIS_PASSWORD",
          {"GATEWAY_REDIS_PASSWORD and GATEWAY_REDIS_PASSWORD_FILE", "both set"}},
         {{{"KORE_API_KEY_FILE", missing_path()}},
@@ -130,25 +131,26 @@ TEST_F(secret_files, a_refused_file_names_the_variables_and_path_never_the_value
             for (const auto& part : c.parts) {
                 EXPECT_NE(message.find(part), std::string::npos) << part << " not in: " << message;
             }
-            EXPECT_EQ(message.find(secret), std::string::npos) << message;
+            EXPECT_EQ(message.find(secret_value), std::string::npos) << message;
         }
     }
 }
 
 TEST_F(secret_files, the_loader_reads_every_secret_variable_through_its_file) {
-    const auto c = load(R"({"upstreams": {"billing": {"url": "https://billing.test"}}})",
-                        {{"KORE_API_URL", "https://kore.test"},
-                         {"KORE_API_KEY_FILE", file_with("kore-key\n", "kore_key")},
-                         {"KORE_CLIENT_ID", "kore-id"},
-                         {"KORE_CLIENT_SECRET_FILE", file_with(secret + "\r\n", "kore_secret")},
-                         {"CATALOG_API_URL", "https://catalog.test"},
-                         {"CATALOG_AUTH_URL", "https://auth.catalog.test/token"},
-                         {"CATALOG_CLIENT_ID", "cat-id"},
-                         {"CATALOG_CLIENT_SECRET_FILE", file_with("cat-secret", "cat_secret")},
-                         {"BILLING_API_KEY_FILE", file_with("billing-key\n", "billing_key")},
-                         {"GATEWAY_ADMIN_TOKEN_FILE", file_with("admin\n", "admin")}});
+    const auto c =
+        load(R"({"upstreams": {"billing": {"url": "https://billing.test"}}})",
+             {{"KORE_API_URL", "https://kore.test"},
+              {"KORE_API_KEY_FILE", file_with("kore-key\n", "kore_key")},
+              {"KORE_CLIENT_ID", "kore-id"},
+              {"KORE_CLIENT_SECRET_FILE", file_with(secret_value + "\r\n", "kore_secret")},
+              {"CATALOG_API_URL", "https://catalog.test"},
+              {"CATALOG_AUTH_URL", "https://auth.catalog.test/token"},
+              {"CATALOG_CLIENT_ID", "cat-id"},
+              {"CATALOG_CLIENT_SECRET_FILE", file_with("cat-secret", "cat_secret")},
+              {"BILLING_API_KEY_FILE", file_with("billing-key\n", "billing_key")},
+              {"GATEWAY_ADMIN_TOKEN_FILE", file_with("admin\n", "admin")}});
     EXPECT_EQ(c.find_upstream("kore")->api_key, "kore-key");
-    EXPECT_EQ(c.find_upstream("kore")->auth->client_secret, secret);
+    EXPECT_EQ(c.find_upstream("kore")->auth->client_secret, secret_value);
     EXPECT_EQ(c.find_upstream("catalog")->auth->client_secret, "cat-secret");
     EXPECT_EQ(c.find_upstream("billing")->api_key, "billing-key");
     EXPECT_EQ(c.admin_token, "admin");
@@ -157,10 +159,11 @@ TEST_F(secret_files, the_loader_reads_every_secret_variable_through_its_file) {
 TEST_F(secret_files, the_loader_refuses_both_set_or_an_unreadable_file) {
     const auto upstream = R"({"upstreams": {"billing": {"url": "https://billing.test"}}})";
     const std::vector<std::pair<env_map, std::vector<std::string>>> cases{
-        {{{"BILLING_API_KEY", secret}, {"BILLING_API_KEY_FILE", file_with(secret)}},
+        {{{"BILLING_API_KEY", secret_value}, {"BILLING_API_KEY_FILE", file_with(secret_value)}},
          {"BILLING_API_KEY and BILLING_API_KEY_FILE"}},
         {{{"BILLING_API_KEY_FILE", missing_path()}}, {"BILLING_API_KEY_FILE", missing_path()}},
-        {{{"KORE_CLIENT_SECRET", secret}, {"KORE_CLIENT_SECRET_FILE", file_with(secret)}},
+        {{{"KORE_CLIENT_SECRET", secret_value},
+          {"KORE_CLIENT_SECRET_FILE", file_with(secret_value)}},
          {"KORE_CLIENT_SECRET and KORE_CLIENT_SECRET_FILE"}},
         {{{"GATEWAY_ADMIN_TOKEN_FILE", missing_path()}}, {"GATEWAY_ADMIN_TOKEN_FILE"}},
     };
@@ -169,15 +172,15 @@ TEST_F(secret_files, the_loader_refuses_both_set_or_an_unreadable_file) {
         for (const auto& part : parts) {
             EXPECT_NE(message.find(part), std::string::npos) << part << " not in: " << message;
         }
-        EXPECT_EQ(message.find(secret), std::string::npos) << message;
+        EXPECT_EQ(message.find(secret_value), std::string::npos) << message;
     }
 }
 
 TEST_F(secret_files, load_config_from_a_file_reads_secret_files_too) {
     const auto config_path = file_with("{}", "gateway.json");
-    const auto c = load_config(
-        config_path, fake_env({{"GATEWAY_ADMIN_TOKEN_FILE", file_with(secret + "\n", "admin")}}));
-    EXPECT_EQ(c.admin_token, secret);
+    const auto c = load_config(config_path, fake_env({{"GATEWAY_ADMIN_TOKEN_FILE",
+                                                       file_with(secret_value + "\n", "admin")}}));
+    EXPECT_EQ(c.admin_token, secret_value);
 }
 
 } // namespace

@@ -17,7 +17,7 @@ using testing::body_json;
 using testing::is_gateway_error;
 using param_list = std::vector<std::pair<std::string, std::string>>;
 
-constexpr auto routes_json = R"([
+constexpr auto call_builder_routes_json = R"([
     {"name": "search", "method": "GET", "path": "/crm/items/search", "upstream": "crm",
      "upstream_path": "/items/search",
      "query": {"q": {"required": true, "pattern": "[a-z ]{1,20}"}, "page": {}},
@@ -31,10 +31,10 @@ constexpr auto routes_json = R"([
     {"name": "item_delete", "method": "DELETE", "path": "/crm/items/{id}", "upstream": "crm",
      "upstream_path": "/items/{id}"}])";
 
-route_table make_table() {
+route_table builder_route_table() {
     gateway_config config;
     config.upstream_names.insert("crm");
-    config.routes_source = nlohmann::json::parse(routes_json);
+    config.routes_source = nlohmann::json::parse(call_builder_routes_json);
     return build_route_table(config);
 }
 
@@ -64,7 +64,7 @@ protected:
         return req;
     }
 
-    const route_table table_ = make_table();
+    const route_table table_ = builder_route_table();
     const route_matcher matcher_{table_};
     upstream_call call_;
 };

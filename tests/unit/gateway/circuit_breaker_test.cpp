@@ -11,10 +11,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using kind = circuit_breaker::admission_kind;
-using outcome = circuit_breaker::outcome;
+using breaker_outcome = circuit_breaker::outcome;
 
 // Admits one request and records its result, as the forwarder does for one exchange.
-circuit_breaker::admission call(circuit_breaker& breaker, outcome result) {
+circuit_breaker::admission call(circuit_breaker& breaker, breaker_outcome result) {
     const auto a = breaker.admit();
     breaker.record(a, result);
     return a;
@@ -27,7 +27,7 @@ struct opened_breaker : ::testing::Test {
 
     void SetUp() override {
         for (int i = 0; i < 3; ++i) {
-            ASSERT_EQ(call(breaker, outcome::failure).kind, kind::allowed);
+            ASSERT_EQ(call(breaker, breaker_outcome::failure).kind, kind::allowed);
         }
         ASSERT_TRUE(breaker.is_open());
     }
@@ -36,11 +36,11 @@ struct opened_breaker : ::testing::Test {
 TEST(circuit_breaker, opens_after_the_configured_consecutive_failures) {
     manual_clock clock;
     circuit_breaker breaker(3, 5s, clock);
-    call(breaker, outcome::failure);
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
+    call(breaker, breaker_outcome::failure);
     EXPECT_FALSE(breaker.is_open());
     EXPECT_EQ(breaker.admit().kind, kind::allowed);
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
     const auto refused = breaker.admit();
     EXPECT_EQ(refused.kind, kind::refused);
@@ -51,9 +51,9 @@ TEST(circuit_breaker, a_success_resets_the_failure_count) {
     manual_clock clock;
     circuit_breaker breaker(3, 5s, clock);
     for (int round = 0; round < 5; ++round) {
-        call(breaker, outcome::failure);
-        call(breaker, outcome::failure);
-        call(breaker, outcome::success);
+        call(breaker, breaker_outcome::failure);
+        call(breaker, breaker_outcome::failure);
+        call(breaker, breaker_outcome::success);
     }
     EXPECT_FALSE(breaker.is_open());
     EXPECT_EQ(breaker.admit().kind, kind::allowed);
@@ -63,7 +63,7 @@ TEST(circuit_breaker, zero_failures_to_open_turns_it_off) {
     manual_clock clock;
     circuit_breaker breaker(0, 5s, clock);
     for (int i = 0; i < 100; ++i) {
-        const auto a = call(breaker, outcome::failure);
+        const auto a = call(breaker, breaker_outcome::failure);
         EXPECT_EQ(a.kind, kind::allowed);
         EXPECT_EQ(a.retry_after, 0s);
     }
@@ -73,7 +73,7 @@ TEST(circuit_breaker, zero_failures_to_open_turns_it_off) {
 TEST(circuit_breaker, one_failure_opens_when_the_threshold_is_one) {
     manual_clock clock;
     circuit_breaker breaker(1, 5s, clock);
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
     EXPECT_EQ(breaker.admit().kind, kind::refused);
 }
@@ -88,7 +88,7 @@ TEST_F(opened_breaker, refuses_until_open_for_has_passed) {
 TEST(circuit_breaker, retry_after_is_whole_seconds_until_the_probe_rounded_up_and_at_least_one) {
     manual_clock clock;
     circuit_breaker breaker(1, 2500ms, clock);
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
     struct step {
         std::chrono::milliseconds advance;
         std::chrono::seconds retry_after;
@@ -119,13 +119,13 @@ TEST_F(opened_breaker, only_the_first_admission_after_open_for_is_the_probe) {
 
 TEST_F(opened_breaker, a_successful_probe_closes_the_circuit_with_a_fresh_count) {
     clock.advance(5s);
-    breaker.record(breaker.admit(), outcome::success);
+    breaker.record(breaker.admit(), breaker_outcome::success);
     EXPECT_FALSE(breaker.is_open());
     EXPECT_EQ(breaker.admit().kind, kind::allowed);
-    call(breaker, outcome::failure);
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
+    call(breaker, breaker_outcome::failure);
     EXPECT_FALSE(breaker.is_open());
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
 }
 
@@ -134,7 +134,7 @@ TEST_F(opened_breaker, a_failed_probe_opens_the_circuit_again_for_open_for) {
     const auto probe = breaker.admit();
     ASSERT_EQ(probe.kind, kind::probe);
     clock.advance(2s); // the probe took 2 s to fail: open_for counts from its failure
-    breaker.record(probe, outcome::failure);
+    breaker.record(probe, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
     const auto refused = breaker.admit();
     EXPECT_EQ(refused.kind, kind::refused);
@@ -150,10 +150,10 @@ TEST(circuit_breaker, late_successes_of_requests_admitted_before_it_opened_do_no
     circuit_breaker breaker(2, 5s, clock);
     const auto slow_a = breaker.admit();
     const auto slow_b = breaker.admit();
-    call(breaker, outcome::failure);
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
+    call(breaker, breaker_outcome::failure);
     ASSERT_TRUE(breaker.is_open());
-    breaker.record(slow_a, outcome::success);
+    breaker.record(slow_a, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
     EXPECT_EQ(breaker.admit().kind, kind::refused);
 
@@ -161,7 +161,7 @@ TEST(circuit_breaker, late_successes_of_requests_admitted_before_it_opened_do_no
     clock.advance(5s);
     const auto probe = breaker.admit();
     ASSERT_EQ(probe.kind, kind::probe);
-    breaker.record(slow_b, outcome::success);
+    breaker.record(slow_b, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
     EXPECT_EQ(breaker.admit().kind, kind::refused);
 }
@@ -173,23 +173,23 @@ TEST(circuit_breaker, late_failures_of_requests_admitted_before_it_opened_count_
     for (int i = 0; i < 4; ++i) {
         in_flight.push_back(breaker.admit());
     }
-    breaker.record(in_flight[0], outcome::failure);
-    breaker.record(in_flight[1], outcome::failure);
+    breaker.record(in_flight[0], breaker_outcome::failure);
+    breaker.record(in_flight[1], breaker_outcome::failure);
     ASSERT_TRUE(breaker.is_open());
 
     // A late failure while open does not push the probe further away.
     clock.advance(4s);
-    breaker.record(in_flight[2], outcome::failure);
+    breaker.record(in_flight[2], breaker_outcome::failure);
     EXPECT_EQ(breaker.admit().retry_after, 1s);
 
     // Nor does one after the probe closed the circuit count towards the next opening.
     clock.advance(1s);
-    breaker.record(breaker.admit(), outcome::success);
+    breaker.record(breaker.admit(), breaker_outcome::success);
     ASSERT_FALSE(breaker.is_open());
-    breaker.record(in_flight[3], outcome::failure);
-    call(breaker, outcome::failure);
+    breaker.record(in_flight[3], breaker_outcome::failure);
+    call(breaker, breaker_outcome::failure);
     EXPECT_FALSE(breaker.is_open());
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
 }
 
@@ -197,13 +197,13 @@ TEST(circuit_breaker, a_success_admitted_before_the_last_failures_does_not_reset
     manual_clock clock;
     circuit_breaker breaker(2, 5s, clock);
     const auto early = breaker.admit();
-    call(breaker, outcome::failure);
-    call(breaker, outcome::failure);
+    call(breaker, breaker_outcome::failure);
+    call(breaker, breaker_outcome::failure);
     clock.advance(5s);
-    breaker.record(breaker.admit(), outcome::success);
-    call(breaker, outcome::failure);
-    breaker.record(early, outcome::success); // from before the opening: no news about now
-    call(breaker, outcome::failure);
+    breaker.record(breaker.admit(), breaker_outcome::success);
+    call(breaker, breaker_outcome::failure);
+    breaker.record(early, breaker_outcome::success); // from before the opening: no news about now
+    call(breaker, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
 }
 
@@ -218,9 +218,9 @@ TEST_F(opened_breaker, a_lost_probe_is_replaced_after_open_for_and_its_late_answ
     const auto second = breaker.admit();
     EXPECT_EQ(second.kind, kind::probe);
 
-    breaker.record(lost, outcome::success);
+    breaker.record(lost, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
-    breaker.record(second, outcome::success);
+    breaker.record(second, breaker_outcome::success);
     EXPECT_FALSE(breaker.is_open());
 }
 
@@ -228,7 +228,7 @@ TEST_F(opened_breaker, a_probe_answered_after_its_deadline_still_decides_if_none
     clock.advance(5s);
     const auto probe = breaker.admit();
     clock.advance(1h);
-    breaker.record(probe, outcome::success);
+    breaker.record(probe, breaker_outcome::success);
     EXPECT_FALSE(breaker.is_open());
     EXPECT_EQ(breaker.admit().kind, kind::allowed);
 }
@@ -236,7 +236,7 @@ TEST_F(opened_breaker, a_probe_answered_after_its_deadline_still_decides_if_none
 TEST_F(opened_breaker, recording_a_refused_admission_changes_nothing) {
     const auto refused = breaker.admit();
     ASSERT_EQ(refused.kind, kind::refused);
-    breaker.record(refused, outcome::success);
+    breaker.record(refused, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
     clock.advance(5s);
     EXPECT_EQ(breaker.admit().kind, kind::probe);

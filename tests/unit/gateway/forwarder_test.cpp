@@ -78,7 +78,7 @@ private:
     std::deque<token_callback> pending_;
 };
 
-upstream_result answer(http::status status, std::string body = R"({"ok":true})") {
+upstream_result upstream_answer(http::status status, std::string body = R"({"ok":true})") {
     upstream_result result;
     result.response = upstream_response{status, 11};
     result.response.set(http::field::content_type, "application/json");
@@ -187,7 +187,7 @@ TEST(forwarder, an_upstream_without_key_version_or_auth_gets_none_of_them) {
     EXPECT_EQ(lines_of(bare->requests[0]), expected);
 
     // Without a token source a 401 is final: nothing to renew.
-    bare->answer(answer(http::status::unauthorized));
+    bare->answer(upstream_answer(http::status::unauthorized));
     EXPECT_EQ(answers, 1);
     EXPECT_EQ(bare->requests.size(), 1u);
 }
@@ -220,7 +220,7 @@ TEST_F(forwarder_test, only_post_put_and_patch_carry_a_body) {
         const auto& sent = upstream_->requests.back();
         EXPECT_EQ(sent.method(), method);
         EXPECT_EQ(sent.body(), has_body ? R"({"a":1})" : "") << http::to_string(method);
-        upstream_->answer(answer(http::status::ok));
+        upstream_->answer(upstream_answer(http::status::ok));
     }
     EXPECT_EQ(results_.size(), cases.size());
 }
@@ -228,7 +228,7 @@ TEST_F(forwarder_test, only_post_put_and_patch_carry_a_body) {
 TEST_F(forwarder_test, a_401_drops_the_token_that_failed_renews_it_and_retries_once) {
     forward(get_request());
     const auto first = tokens_->give("tok-old");
-    upstream_->answer(answer(http::status::unauthorized));
+    upstream_->answer(upstream_answer(http::status::unauthorized));
 
     ASSERT_EQ(tokens_->invalidated.size(), 1u);
     EXPECT_EQ(tokens_->invalidated[0], first);
@@ -241,7 +241,7 @@ TEST_F(forwarder_test, a_401_drops_the_token_that_failed_renews_it_and_retries_o
     EXPECT_EQ(upstream_->requests[1][http::field::authorization], "Bearer tok-new");
     EXPECT_EQ(upstream_->requests[1].target(), upstream_->requests[0].target());
     EXPECT_EQ(upstream_->requests[1]["X-Request-Id"], "req-1");
-    upstream_->answer(answer(http::status::ok, R"({"id":7})"));
+    upstream_->answer(upstream_answer(http::status::ok, R"({"id":7})"));
 
     const auto& result = only_result();
     EXPECT_EQ(result.failure, forward_failure::none);
@@ -252,9 +252,9 @@ TEST_F(forwarder_test, a_401_drops_the_token_that_failed_renews_it_and_retries_o
 TEST_F(forwarder_test, a_second_401_is_auth_failed_without_a_third_try) {
     forward(get_request());
     tokens_->give("tok-1");
-    upstream_->answer(answer(http::status::unauthorized));
+    upstream_->answer(upstream_answer(http::status::unauthorized));
     tokens_->give("tok-2");
-    upstream_->answer(answer(http::status::unauthorized));
+    upstream_->answer(upstream_answer(http::status::unauthorized));
 
     const auto& result = only_result();
     EXPECT_EQ(result.failure, forward_failure::auth_failed);
@@ -271,12 +271,12 @@ TEST_F(forwarder_test, a_write_is_retried_on_401_with_the_same_body) {
     req.body = R"({"price":1})";
     forward(std::move(req));
     tokens_->give("tok-1");
-    upstream_->answer(answer(http::status::unauthorized));
+    upstream_->answer(upstream_answer(http::status::unauthorized));
     tokens_->give("tok-2");
     ASSERT_EQ(upstream_->requests.size(), 2u);
     EXPECT_EQ(upstream_->requests[1].method(), http::verb::post);
     EXPECT_EQ(upstream_->requests[1].body(), R"({"price":1})");
-    upstream_->answer(answer(http::status::created));
+    upstream_->answer(upstream_answer(http::status::created));
     EXPECT_EQ(only_result().answer.status, 201u);
 }
 
@@ -308,7 +308,7 @@ TEST_F(forwarder_test, a_token_failure_is_auth_failed_and_sends_nothing) {
 TEST_F(forwarder_test, a_token_failure_during_the_401_renewal_is_auth_failed) {
     forward(get_request());
     tokens_->give("tok-1");
-    upstream_->answer(answer(http::status::unauthorized));
+    upstream_->answer(upstream_answer(http::status::unauthorized));
     tokens_->refuse(token_errc::unavailable);
     EXPECT_EQ(only_result().failure, forward_failure::auth_failed);
     EXPECT_EQ(upstream_->requests.size(), 1u);
@@ -350,7 +350,7 @@ TEST_F(forwarder_test, a_body_that_is_not_json_is_an_invalid_response_whatever_t
         results_.clear();
         forward(get_request());
         tokens_->give("tok");
-        upstream_->answer(answer(status, "<html>busy</html>"));
+        upstream_->answer(upstream_answer(status, "<html>busy</html>"));
         ASSERT_EQ(results_.size(), 1u);
         EXPECT_EQ(results_[0].failure, forward_failure::invalid_response)
             << static_cast<unsigned>(status);
@@ -360,7 +360,7 @@ TEST_F(forwarder_test, a_body_that_is_not_json_is_an_invalid_response_whatever_t
 TEST_F(forwarder_test, the_answer_is_passed_on_with_its_location_headers) {
     forward(get_request());
     tokens_->give("tok");
-    auto res = answer(http::status::created, R"({"id":"42"})");
+    auto res = upstream_answer(http::status::created, R"({"id":"42"})");
     res.response.set(http::field::location, "https://crm.example/base/items/42");
     res.response.set(http::field::content_location, "/base/items/42?v=1");
     res.response.insert(http::field::cache_control, "max-age=60");

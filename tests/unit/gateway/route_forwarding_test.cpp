@@ -24,11 +24,11 @@ using testing::as_received;
 using testing::is_gateway_error;
 
 constexpr auto item_ttl = 60s;
-constexpr auto stale_window = 30s;
+constexpr auto forwarding_stale_window = 30s;
 
 // kore_item comes first and maps the same upstream path on another upstream: a Location of the
 // crm must never become a kore route's path.
-constexpr auto routes_json = R"([
+constexpr auto forwarding_routes_json = R"([
     {"name": "kore_item", "method": "GET", "path": "/kore/items/{id}", "upstream": "kore",
      "upstream_path": "/items/{id}"},
     {"name": "item_update", "method": "PUT", "path": "/crm/items/{id}", "upstream": "crm",
@@ -44,7 +44,7 @@ constexpr auto routes_json = R"([
 gateway_config make_config(bool with_crm) {
     gateway_config config;
     config.upstream_names.insert("ghost");
-    config.routes_source = nlohmann::json::parse(routes_json);
+    config.routes_source = nlohmann::json::parse(forwarding_routes_json);
     if (with_crm) {
         upstream_config crm;
         crm.name = "crm";
@@ -56,7 +56,7 @@ gateway_config make_config(bool with_crm) {
     return config;
 }
 
-forward_result answered(unsigned status, std::string body = R"({"id":"42"})") {
+forward_result upstream_answered(unsigned status, std::string body = R"({"id":"42"})") {
     forward_result result;
     result.answer.status = status;
     result.answer.content_type = "application/json";
@@ -129,7 +129,7 @@ protected:
     route_table routes_ = build_route_table(config_);
     upstream_pools pools_{{ioc_.get_executor()}, make_client_tls_context("", ""), metrics_, clock_};
     upstream_registry registry_{config_, pools_, metrics_};
-    cached_fetch cache_{1 << 20, stale_window, clock_, metrics_};
+    cached_fetch cache_{1 << 20, forwarding_stale_window, clock_, metrics_};
     route_forwarding forwarding_{config_, routes_, registry_, cache_, clock_};
     std::deque<cached_fetch::fetch_done> fetches_;
     std::vector<route_outcome> outcomes_;
@@ -161,7 +161,7 @@ TEST_F(route_forwarding_test, a_declared_upstream_without_url_answers_502) {
 }
 
 TEST_F(route_forwarding_test, a_miss_joins_the_fill_of_its_upstream_path_and_sorted_query) {
-    const auto& res = answer_through_fill(item_call(), answered(200, R"({"id":"42"})"));
+    const auto& res = answer_through_fill(item_call(), upstream_answered(200, R"({"id":"42"})"));
     EXPECT_EQ(res.result_int(), 200u);
     EXPECT_EQ(res["X-Cache"], "MISS");
     EXPECT_EQ(res[http::field::content_type], "application/json");
@@ -171,7 +171,7 @@ TEST_F(route_forwarding_test, a_miss_joins_the_fill_of_its_upstream_path_and_sor
 }
 
 TEST_F(route_forwarding_test, a_fresh_entry_answers_hit_with_its_age_and_etag) {
-    answer_through_fill(item_call(), answered(200));
+    answer_through_fill(item_call(), upstream_answered(200));
     const auto etag = std::string(outcomes_.back().res[http::field::etag]);
     clock_.advance(7s);
     outcomes_.clear();
@@ -190,7 +190,7 @@ TEST_F(route_forwarding_test, a_fresh_entry_answers_hit_with_its_age_and_etag) {
 }
 
 TEST_F(route_forwarding_test, if_none_match_with_the_entrys_etag_is_304_without_a_body) {
-    answer_through_fill(item_call(), answered(200));
+    answer_through_fill(item_call(), upstream_answered(200));
     const auto etag = std::string(outcomes_.back().res[http::field::etag]);
     struct conditional_case {
         std::string if_none_match;
@@ -214,7 +214,7 @@ TEST_F(route_forwarding_test, if_none_match_with_the_entrys_etag_is_304_without_
 }
 
 TEST_F(route_forwarding_test, a_failed_refresh_serves_the_stale_entry_with_its_age) {
-    answer_through_fill(item_call(), answered(200));
+    answer_through_fill(item_call(), upstream_answered(200));
     clock_.advance(item_ttl + 3s);
     forward_result down;
     down.failure = forward_failure::unavailable;
@@ -226,7 +226,8 @@ TEST_F(route_forwarding_test, a_failed_refresh_serves_the_stale_entry_with_its_a
 }
 
 TEST_F(route_forwarding_test, an_answer_that_is_not_stored_is_passed_through_as_a_miss) {
-    const auto& res = answer_through_fill(item_call(), answered(404, R"({"error":"gone"})"));
+    const auto& res =
+        answer_through_fill(item_call(), upstream_answered(404, R"({"error":"gone"})"));
     EXPECT_EQ(res.result_int(), 404u);
     EXPECT_EQ(res["X-Cache"], "MISS");
     EXPECT_EQ(res[http::field::content_type], "application/json");
@@ -272,7 +273,7 @@ TEST_F(route_forwarding_test, locations_under_the_base_url_become_the_get_routes
         {"not a url", "not a url"},
     };
     for (const auto& c : cases) {
-        auto created = answered(201);
+        auto created = upstream_answered(201);
         created.answer.location = c.upstream;
         created.answer.content_location = c.upstream;
         const auto& res = answer_through_fill(item_call(), std::move(created));
@@ -283,13 +284,13 @@ TEST_F(route_forwarding_test, locations_under_the_base_url_become_the_get_routes
 }
 
 TEST_F(route_forwarding_test, an_answer_without_location_gets_none) {
-    const auto& res = answer_through_fill(item_call(), answered(201));
+    const auto& res = answer_through_fill(item_call(), upstream_answered(201));
     EXPECT_EQ(res.find(http::field::location), res.end());
     EXPECT_EQ(res.find(http::field::content_location), res.end());
 }
 
 TEST_F(route_forwarding_test, purge_cache_empties_the_cache_and_counts_the_entries) {
-    answer_through_fill(item_call(), answered(200));
+    answer_through_fill(item_call(), upstream_answered(200));
     ASSERT_NE(cache_.fresh(item_key), nullptr);
     EXPECT_EQ(purge(""), 1u);
     EXPECT_EQ(cache_.fresh(item_key), nullptr);
@@ -297,7 +298,7 @@ TEST_F(route_forwarding_test, purge_cache_empties_the_cache_and_counts_the_entri
 }
 
 TEST_F(route_forwarding_test, purge_cache_of_a_route_drops_its_entries_and_refuses_unknown_names) {
-    answer_through_fill(item_call(), answered(200));
+    answer_through_fill(item_call(), upstream_answered(200));
     EXPECT_EQ(purge("no_such_route"), std::nullopt);
     EXPECT_NE(cache_.fresh(item_key), nullptr);
     EXPECT_EQ(purge("item"), 1u);

@@ -9,7 +9,7 @@ namespace kore_gateway {
 namespace {
 
 using json = nlohmann::json;
-using outcome = route_lookup::outcome;
+using lookup_outcome = route_lookup::outcome;
 using query_list = std::vector<std::pair<std::string, std::string>>;
 
 route_table make_table(const char* routes_json = nullptr) {
@@ -25,7 +25,7 @@ route_table make_table(const char* routes_json = nullptr) {
 struct match_case {
     http::verb method;
     std::string path;
-    outcome expected;
+    lookup_outcome expected;
     std::string route; // the row's name unless not_found
 };
 
@@ -33,7 +33,7 @@ void expect_cases(const route_matcher& matcher, const std::vector<match_case>& c
     for (const auto& c : cases) {
         const auto m = matcher.match(c.method, c.path);
         EXPECT_EQ(m.result, c.expected) << http::to_string(c.method) << " " << c.path;
-        if (c.expected == outcome::not_found) {
+        if (c.expected == lookup_outcome::not_found) {
             EXPECT_EQ(m.row, nullptr) << c.path;
         } else {
             ASSERT_NE(m.row, nullptr) << c.path;
@@ -50,35 +50,36 @@ TEST(route_matcher, builtin_table_answers_as_the_old_router_did) {
     expect_cases(
         matcher,
         {
-            {verb::get, "/deals/1234abcd-1234-abcd-123456789abc", outcome::matched, "deal"},
-            {verb::get, "/catalog/products", outcome::matched, "catalog_products"},
-            {verb::get, "/catalog/products/p_1/offers", outcome::matched, "catalog_offers"},
-            {verb::post, "/catalog/products/p1/offers/o-2/price", outcome::matched,
+            {verb::get, "/deals/1234abcd-1234-abcd-123456789abc", lookup_outcome::matched, "deal"},
+            {verb::get, "/catalog/products", lookup_outcome::matched, "catalog_products"},
+            {verb::get, "/catalog/products/p_1/offers", lookup_outcome::matched, "catalog_offers"},
+            {verb::post, "/catalog/products/p1/offers/o-2/price", lookup_outcome::matched,
              "catalog_price"},
-            {verb::post, "/deals/abc", outcome::method_not_allowed, "deal"},
-            {verb::get, "/catalog/products/p1/offers/o2/price", outcome::method_not_allowed,
+            {verb::post, "/deals/abc", lookup_outcome::method_not_allowed, "deal"},
+            {verb::get, "/catalog/products/p1/offers/o2/price", lookup_outcome::method_not_allowed,
              "catalog_price"},
-            {verb::delete_, "/catalog/products", outcome::method_not_allowed, "catalog_products"},
-            {verb::get, "/", outcome::not_found, ""},
-            {verb::get, "", outcome::not_found, ""},
-            {verb::get, "deals/abc", outcome::not_found, ""},
-            {verb::get, "/deals", outcome::not_found, ""},
-            {verb::get, "/deals/", outcome::bad_parameter, "deal"},
-            {verb::get, "/deals/a/b", outcome::not_found, ""},
-            {verb::get, "/catalog/products/", outcome::not_found, ""},
-            {verb::get, "/catalog/product", outcome::not_found, ""},
-            {verb::get, "/deals/..", outcome::bad_parameter, "deal"},
-            {verb::get, "/deals/a%2Fb", outcome::bad_parameter, "deal"},
-            {verb::get, "/deals/a.b", outcome::bad_parameter, "deal"},
-            {verb::get, "/deals/" + std::string(128, 'x'), outcome::matched, "deal"},
-            {verb::get, "/deals/" + std::string(129, 'x'), outcome::bad_parameter, "deal"},
-            {verb::post, "/catalog/products/p1/offers/o%20/price", outcome::bad_parameter,
+            {verb::delete_, "/catalog/products", lookup_outcome::method_not_allowed,
+             "catalog_products"},
+            {verb::get, "/", lookup_outcome::not_found, ""},
+            {verb::get, "", lookup_outcome::not_found, ""},
+            {verb::get, "deals/abc", lookup_outcome::not_found, ""},
+            {verb::get, "/deals", lookup_outcome::not_found, ""},
+            {verb::get, "/deals/", lookup_outcome::bad_parameter, "deal"},
+            {verb::get, "/deals/a/b", lookup_outcome::not_found, ""},
+            {verb::get, "/catalog/products/", lookup_outcome::not_found, ""},
+            {verb::get, "/catalog/product", lookup_outcome::not_found, ""},
+            {verb::get, "/deals/..", lookup_outcome::bad_parameter, "deal"},
+            {verb::get, "/deals/a%2Fb", lookup_outcome::bad_parameter, "deal"},
+            {verb::get, "/deals/a.b", lookup_outcome::bad_parameter, "deal"},
+            {verb::get, "/deals/" + std::string(128, 'x'), lookup_outcome::matched, "deal"},
+            {verb::get, "/deals/" + std::string(129, 'x'), lookup_outcome::bad_parameter, "deal"},
+            {verb::post, "/catalog/products/p1/offers/o%20/price", lookup_outcome::bad_parameter,
              "catalog_price"},
             // The gateway's own endpoints are not upstream routes: the dispatcher answers them.
-            {verb::get, "/healthz", outcome::not_found, ""},
-            {verb::get, "/readyz", outcome::not_found, ""},
-            {verb::get, "/metrics", outcome::not_found, ""},
-            {verb::post, "/admin/cache/purge", outcome::not_found, ""},
+            {verb::get, "/healthz", lookup_outcome::not_found, ""},
+            {verb::get, "/readyz", lookup_outcome::not_found, ""},
+            {verb::get, "/metrics", lookup_outcome::not_found, ""},
+            {verb::post, "/admin/cache/purge", lookup_outcome::not_found, ""},
         });
 }
 
@@ -86,7 +87,7 @@ TEST(route_matcher, extracts_named_parameters_in_path_order) {
     const auto table = make_table();
     const route_matcher matcher(table);
     const auto m = matcher.match(http::verb::post, "/catalog/products/prod-1/offers/offer_9/price");
-    ASSERT_EQ(m.result, outcome::matched);
+    ASSERT_EQ(m.result, lookup_outcome::matched);
     ASSERT_EQ(m.params.size(), 2u);
     EXPECT_EQ(m.params[0].first, "productId");
     EXPECT_EQ(m.params[0].second, "prod-1");
@@ -98,11 +99,11 @@ TEST(route_matcher, head_is_served_by_the_get_row) {
     const auto table = make_table();
     const route_matcher matcher(table);
     const auto m = matcher.match(http::verb::head, "/deals/d1");
-    ASSERT_EQ(m.result, outcome::matched);
+    ASSERT_EQ(m.result, lookup_outcome::matched);
     EXPECT_EQ(m.row, table.find("deal"));
     EXPECT_EQ(m.params[0].second, "d1");
     EXPECT_EQ(matcher.match(http::verb::head, "/catalog/products/p/offers/o/price").result,
-              outcome::method_not_allowed);
+              lookup_outcome::method_not_allowed);
 }
 
 TEST(route_matcher, method_not_allowed_lists_the_paths_methods) {
@@ -118,13 +119,13 @@ TEST(route_matcher, method_not_allowed_lists_the_paths_methods) {
     EXPECT_EQ(matcher.match(http::verb::options, "/deals/x").allow, "GET, HEAD");
     EXPECT_EQ(matcher.match(http::verb::get, "/catalog/products/p/offers/o/price").allow, "POST");
     const auto m = matcher.match(http::verb::post, "/crm/items/7");
-    EXPECT_EQ(m.result, outcome::method_not_allowed);
+    EXPECT_EQ(m.result, lookup_outcome::method_not_allowed);
     EXPECT_EQ(m.allow, "GET, HEAD, PUT, DELETE");
     EXPECT_EQ(m.row, table.find("item"));
     EXPECT_TRUE(m.params.empty());
     // Each method finds its own row and parameter names.
     const auto del = matcher.match(http::verb::delete_, "/crm/items/7");
-    ASSERT_EQ(del.result, outcome::matched);
+    ASSERT_EQ(del.result, lookup_outcome::matched);
     EXPECT_EQ(del.row, table.find("item_delete"));
     EXPECT_EQ(del.params[0].first, "itemId");
     EXPECT_EQ(del.allow, "GET, HEAD, PUT, DELETE");
@@ -135,14 +136,14 @@ TEST(route_matcher, bad_parameter_wins_over_the_method_and_names_the_parameter) 
     const route_matcher matcher(table);
     for (const auto method : {http::verb::get, http::verb::post, http::verb::delete_}) {
         const auto m = matcher.match(method, "/catalog/products/bad$id/offers");
-        EXPECT_EQ(m.result, outcome::bad_parameter);
+        EXPECT_EQ(m.result, lookup_outcome::bad_parameter);
         EXPECT_EQ(m.row, table.find("catalog_offers"));
         EXPECT_NE(m.problem.find("productId"), std::string::npos) << m.problem;
         EXPECT_TRUE(m.params.empty());
     }
     const auto long_value = std::string(200, 'v') + "!";
     const auto m = matcher.match(http::verb::get, "/deals/" + long_value);
-    EXPECT_EQ(m.result, outcome::bad_parameter);
+    EXPECT_EQ(m.result, lookup_outcome::bad_parameter);
     EXPECT_EQ(m.problem.find("vvvv"), std::string::npos) << m.problem;
 }
 
@@ -160,10 +161,11 @@ TEST(route_matcher, a_literal_segment_beats_a_parameter_whatever_the_file_order)
         const route_matcher matcher(table);
         expect_cases(
             matcher,
-            {{http::verb::get, "/catalog/products/search", outcome::matched, "search"},
-             {http::verb::get, "/catalog/products/p1", outcome::matched, "product"},
-             {http::verb::post, "/catalog/products/search", outcome::method_not_allowed, "search"},
-             {http::verb::get, "/catalog/products", outcome::matched, "catalog_products"}});
+            {{http::verb::get, "/catalog/products/search", lookup_outcome::matched, "search"},
+             {http::verb::get, "/catalog/products/p1", lookup_outcome::matched, "product"},
+             {http::verb::post, "/catalog/products/search", lookup_outcome::method_not_allowed,
+              "search"},
+             {http::verb::get, "/catalog/products", lookup_outcome::matched, "catalog_products"}});
     }
 }
 
@@ -176,9 +178,9 @@ TEST(route_matcher, the_first_differing_segment_decides_between_two_shapes) {
         {"name": "any", "method": "GET", "path": "/{p}/{q}/{r}", "upstream": "crm",
          "upstream_path": "/any/{p}/{q}/{r}"}])");
     const route_matcher matcher(table);
-    expect_cases(matcher, {{http::verb::get, "/a/b/c", outcome::matched, "early"},
-                           {http::verb::get, "/a/z/c", outcome::matched, "late"},
-                           {http::verb::get, "/z/b/c", outcome::matched, "any"}});
+    expect_cases(matcher, {{http::verb::get, "/a/b/c", lookup_outcome::matched, "early"},
+                           {http::verb::get, "/a/z/c", lookup_outcome::matched, "late"},
+                           {http::verb::get, "/z/b/c", lookup_outcome::matched, "any"}});
 }
 
 TEST(route_matcher, custom_patterns_are_checked_against_the_methods_row) {
@@ -190,25 +192,26 @@ TEST(route_matcher, custom_patterns_are_checked_against_the_methods_row) {
         {"name": "file", "method": "GET", "path": "/files/{name}", "upstream": "crm",
          "upstream_path": "/files/{name}", "params": {"name": {"pattern": "[a-z.%0-9A-F]+"}}}])");
     const route_matcher matcher(table);
-    expect_cases(matcher,
-                 {
-                     {http::verb::get, "/orders/123456", outcome::matched, "order"},
-                     {http::verb::get, "/orders/1234567", outcome::bad_parameter, "order"},
-                     {http::verb::get, "/orders/12a", outcome::bad_parameter, "order"},
-                     {http::verb::head, "/orders/12a", outcome::bad_parameter, "order"},
-                     {http::verb::delete_, "/orders/abc", outcome::matched, "order_delete"},
-                     {http::verb::delete_, "/orders/a.b", outcome::bad_parameter, "order_delete"},
-                     // No POST row: the path's first row is checked.
-                     {http::verb::post, "/orders/abc", outcome::bad_parameter, "order"},
-                     {http::verb::post, "/orders/12", outcome::method_not_allowed, "order"},
-                     {http::verb::get, "/files/report.pdf", outcome::matched, "file"},
-                     {http::verb::get, "/files/...", outcome::matched, "file"},
-                     // Dot segments never pass, whatever the pattern allows.
-                     {http::verb::get, "/files/..", outcome::bad_parameter, "file"},
-                     {http::verb::get, "/files/.", outcome::bad_parameter, "file"},
-                     {http::verb::get, "/files/%2e%2E", outcome::bad_parameter, "file"},
-                     {http::verb::get, "/files/.%2e", outcome::bad_parameter, "file"},
-                 });
+    expect_cases(
+        matcher,
+        {
+            {http::verb::get, "/orders/123456", lookup_outcome::matched, "order"},
+            {http::verb::get, "/orders/1234567", lookup_outcome::bad_parameter, "order"},
+            {http::verb::get, "/orders/12a", lookup_outcome::bad_parameter, "order"},
+            {http::verb::head, "/orders/12a", lookup_outcome::bad_parameter, "order"},
+            {http::verb::delete_, "/orders/abc", lookup_outcome::matched, "order_delete"},
+            {http::verb::delete_, "/orders/a.b", lookup_outcome::bad_parameter, "order_delete"},
+            // No POST row: the path's first row is checked.
+            {http::verb::post, "/orders/abc", lookup_outcome::bad_parameter, "order"},
+            {http::verb::post, "/orders/12", lookup_outcome::method_not_allowed, "order"},
+            {http::verb::get, "/files/report.pdf", lookup_outcome::matched, "file"},
+            {http::verb::get, "/files/...", lookup_outcome::matched, "file"},
+            // Dot segments never pass, whatever the pattern allows.
+            {http::verb::get, "/files/..", lookup_outcome::bad_parameter, "file"},
+            {http::verb::get, "/files/.", lookup_outcome::bad_parameter, "file"},
+            {http::verb::get, "/files/%2e%2E", lookup_outcome::bad_parameter, "file"},
+            {http::verb::get, "/files/.%2e", lookup_outcome::bad_parameter, "file"},
+        });
     EXPECT_EQ(matcher.match(http::verb::get, "/orders/12a").problem,
               "id must match the pattern [0-9]{1,6}");
     EXPECT_EQ(matcher.match(http::verb::get, "/files/..").problem, "name must not be . or ..");

@@ -31,8 +31,8 @@ upstream_config make_upstream(std::string name, const std::string& base_url,
 
 // crm needs no token; kore and catalog share one origin and one credential set; ghost is declared
 // without a URL.
-gateway_config make_config(const std::string& secret = "kore-secret",
-                           const std::string& token_endpoint = token_url) {
+gateway_config registry_config(const std::string& secret = "kore-secret",
+                               const std::string& token_endpoint = token_url) {
     const client_credentials credentials{*parse_url(token_endpoint), "gateway", secret, "pss"};
     gateway_config config;
     config.upstream_names.insert("ghost");
@@ -56,7 +56,7 @@ protected:
         return true;
     }
 
-    const gateway_config config_ = make_config();
+    const gateway_config config_ = registry_config();
 };
 
 TEST_F(upstream_registry_test, finds_each_configured_upstream_with_its_parts) {
@@ -115,7 +115,7 @@ TEST_F(upstream_registry_test, a_new_snapshot_keeps_unchanged_parts_and_retiring
     const auto old_kore_client = old_registry->find("kore")->client;
     const auto old_crm_client = old_registry->find("crm")->client;
 
-    const auto rotated = make_config("rotated-secret");
+    const auto rotated = registry_config("rotated-secret");
     upstream_registry registry(rotated, pools_, metrics_);
     EXPECT_EQ(registry.find("crm")->client, old_crm_client);
     EXPECT_EQ(registry.find("kore")->client, old_kore_client) << "warm connections were dropped";
@@ -147,7 +147,7 @@ TEST_F(upstream_registry_test, not_ready_names_each_upstream_without_a_usable_to
 
 TEST_F(upstream_registry_test, ready_once_every_provider_holds_a_token) {
     fake_auth auth("gateway", "kore-secret", "pss");
-    const auto config = make_config("kore-secret", auth.token_url());
+    const auto config = registry_config("kore-secret", auth.token_url());
     upstream_registry registry(config, pools_, metrics_);
     ASSERT_FALSE(registry.not_ready_reason().empty());
     pools_.start_new_providers();

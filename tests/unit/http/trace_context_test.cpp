@@ -11,20 +11,20 @@ namespace {
 // The ids of the W3C test suite (test/test.py).
 constexpr std::string_view trace = "12345678901234567890123456789012";
 constexpr std::string_view parent = "1234567890123456";
-const std::string valid = "00-12345678901234567890123456789012-1234567890123456-01";
+const std::string valid_traceparent = "00-12345678901234567890123456789012-1234567890123456-01";
 
 bool is_lower_hex(std::string_view s) {
     return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-struct accepted_case {
+struct accepted_traceparent_case {
     std::string value;
     std::uint8_t flags;
 };
 
 TEST(parse_traceparent, accepts_valid_values_and_reads_their_fields) {
-    const accepted_case cases[] = {
-        {valid, 0x01},
+    const accepted_traceparent_case cases[] = {
+        {valid_traceparent, 0x01},
         {"00-12345678901234567890123456789012-1234567890123456-00", 0x00},
         // Flags are any two lower-case hex digits, unknown bits included.
         {"00-12345678901234567890123456789012-1234567890123456-ff", 0xff},
@@ -106,7 +106,7 @@ TEST(parse_traceparent, refuses_invalid_values) {
 }
 
 TEST(format_traceparent, writes_version_00_with_two_lower_case_flag_digits) {
-    EXPECT_EQ(format_traceparent(trace, parent, 0x01), valid);
+    EXPECT_EQ(format_traceparent(trace, parent, 0x01), valid_traceparent);
     EXPECT_EQ(format_traceparent(trace, parent, 0x00),
               "00-12345678901234567890123456789012-1234567890123456-00");
     EXPECT_EQ(format_traceparent(trace, parent, 0xab),
@@ -136,7 +136,7 @@ TEST(trace_ids, new_ids_are_lower_case_hex_of_the_right_length_and_differ) {
 }
 
 TEST(continue_trace, a_valid_traceparent_keeps_trace_id_and_flags_with_a_new_span) {
-    const auto out = continue_trace(valid, "foo=1,bar=2");
+    const auto out = continue_trace(valid_traceparent, "foo=1,bar=2");
     const auto header = upstream_traceparent(out);
     const auto sent = parse_traceparent(header);
     ASSERT_TRUE(sent.has_value()) << header;
@@ -149,7 +149,7 @@ TEST(continue_trace, a_valid_traceparent_keeps_trace_id_and_flags_with_a_new_spa
 }
 
 TEST(continue_trace, each_request_gets_its_own_span) {
-    const auto trace_of_request = continue_trace(valid, "");
+    const auto trace_of_request = continue_trace(valid_traceparent, "");
     EXPECT_NE(upstream_traceparent(trace_of_request), upstream_traceparent(trace_of_request));
 }
 
@@ -184,19 +184,21 @@ TEST(continue_trace, a_started_trace_takes_the_fresh_id_given_and_a_continued_on
     const std::string fresh = "4bf92f3577b34da6a3ce929d0e0e4736";
     EXPECT_EQ(continue_trace("", "", fresh).trace_id, fresh);
     EXPECT_EQ(continue_trace("00-zz", "", fresh).trace_id, fresh);
-    EXPECT_EQ(continue_trace(valid, "", fresh).trace_id, trace) << "a valid incoming trace lost";
+    EXPECT_EQ(continue_trace(valid_traceparent, "", fresh).trace_id, trace)
+        << "a valid incoming trace lost";
     const auto drawn = continue_trace("", "").trace_id;
     EXPECT_TRUE(parse_traceparent(format_traceparent(drawn, "00f067aa0ba902b7", 0))) << drawn;
 }
 
 TEST(continue_trace, an_empty_or_blank_tracestate_is_not_sent) {
-    EXPECT_EQ(continue_trace(valid, "").tracestate, "");
-    EXPECT_EQ(continue_trace(valid, " \t ").tracestate, "");
+    EXPECT_EQ(continue_trace(valid_traceparent, "").tracestate, "");
+    EXPECT_EQ(continue_trace(valid_traceparent, " \t ").tracestate, "");
 }
 
 TEST(continue_trace, tracestate_goes_on_as_received_apart_from_surrounding_ows) {
-    EXPECT_EQ(continue_trace(valid, "foo=1 \t , \t bar=2").tracestate, "foo=1 \t , \t bar=2");
-    EXPECT_EQ(continue_trace(valid, "\t foo=1 \t").tracestate, "foo=1");
+    EXPECT_EQ(continue_trace(valid_traceparent, "foo=1 \t , \t bar=2").tracestate,
+              "foo=1 \t , \t bar=2");
+    EXPECT_EQ(continue_trace(valid_traceparent, "\t foo=1 \t").tracestate, "foo=1");
 }
 
 } // namespace

@@ -12,9 +12,9 @@ namespace {
 using namespace kore_gateway::testing;
 using json = nlohmann::json;
 
-constexpr const char* audience = "https://billing.example.com";
+constexpr const char* billing_audience = "https://billing.example.com";
 // base64("billing-client:billing-secret")
-constexpr const char* basic = "Basic YmlsbGluZy1jbGllbnQ6YmlsbGluZy1zZWNyZXQ=";
+constexpr const char* billing_basic_auth = "Basic YmlsbGluZy1jbGllbnQ6YmlsbGluZy1zZWNyZXQ=";
 constexpr const char* form_with_audience =
     "grant_type=client_credentials&scope=invoices%3Aread&audience=https%3A%2F%2Fbilling.example."
     "com";
@@ -23,8 +23,8 @@ class fake_billing_test : public ::testing::Test {
 protected:
     fake_billing_test() {
         auth_.set_client_auth(client_auth_method::basic);
-        auth_.set_expected_audience(audience);
-        token_ = obtain_token(auth_, form_with_audience, basic);
+        auth_.set_expected_audience(billing_audience);
+        token_ = obtain_token(auth_, form_with_audience, billing_basic_auth);
     }
 
     test_response get(const std::string& target, test_headers headers) {
@@ -77,7 +77,8 @@ TEST_F(fake_billing_test, the_token_needs_basic_client_authentication_and_the_au
                                       "&client_id=billing-client&client_secret=billing-secret"),
               "");
     // Basic without the audience: refused.
-    EXPECT_EQ(obtain_token(auth_, "grant_type=client_credentials&scope=invoices%3Aread", basic),
+    EXPECT_EQ(obtain_token(auth_, "grant_type=client_credentials&scope=invoices%3Aread",
+                           billing_basic_auth),
               "");
     EXPECT_EQ(auth_.token_requests(), 3u);
 }

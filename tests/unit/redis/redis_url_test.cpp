@@ -5,14 +5,14 @@
 namespace kore_gateway {
 namespace {
 
-struct accepted_case {
+struct accepted_url_case {
     const char* text;
     redis_url expected;
     const char* normal_form;
 };
 
 TEST(parse_redis_url, accepts_the_forms_of_the_contract) {
-    const accepted_case cases[] = {
+    const accepted_url_case cases[] = {
         {"redis://127.0.0.1:6380", {false, "127.0.0.1", 6380, "", 0}, "redis://127.0.0.1:6380/0"},
         {"redis://cache.internal:6379/2",
          {false, "cache.internal", 6379, "", 2},

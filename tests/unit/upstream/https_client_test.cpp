@@ -18,9 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
-
-// Every wait of these tests is bounded by this: a broken client fails a test, never hangs it.
-constexpr auto test_bound = 5s;
+using testing::test_bound;
 
 mock_reply answer(std::string body, fault what = fault::none) {
     mock_reply reply;
@@ -29,7 +27,8 @@ mock_reply answer(std::string body, fault what = fault::none) {
     return reply;
 }
 
-upstream_request make_request(http::verb method, std::string target, std::string body = {}) {
+upstream_request make_upstream_request(http::verb method, std::string target,
+                                       std::string body = {}) {
     upstream_request req{method, std::move(target)};
     req.body() = std::move(body);
     return req;
@@ -150,7 +149,7 @@ protected:
     }
 
     static upstream_result get(https_client& client, std::string target = "/") {
-        return call(client, make_request(http::verb::get, std::move(target)));
+        return call(client, make_upstream_request(http::verb::get, std::move(target)));
     }
 
     // After a fault, the same client still gets normal answers.
@@ -194,7 +193,7 @@ TEST_F(https_client_test, gets_an_answer_over_verified_tls) {
 
 TEST_F(https_client_test, sets_host_and_payload_headers_and_sends_the_body) {
     auto client = make_client(server_.base_url());
-    auto req = make_request(http::verb::post, "/price", R"({"formData":[]})");
+    auto req = make_upstream_request(http::verb::post, "/price", R"({"formData":[]})");
     req.set(http::field::content_type, "application/json");
     req.set(http::field::connection, "close"); // the client owns the connection headers
     ASSERT_EQ(call(*client, std::move(req)).error, upstream_errc::ok);
@@ -272,7 +271,7 @@ TEST_F(https_client_test, concurrent_requests_beyond_the_bound_wait_for_a_connec
     for (int i = 0; i < n; ++i) {
         auto done = std::make_shared<std::promise<upstream_result>>();
         results.push_back(done->get_future());
-        client->async_exchange(make_request(http::verb::get, "/" + std::to_string(i)),
+        client->async_exchange(make_upstream_request(http::verb::get, "/" + std::to_string(i)),
                                [done](upstream_result r) { done->set_value(std::move(r)); });
     }
     for (int i = 0; i < n; ++i) {
@@ -313,7 +312,7 @@ TEST_F(https_client_test, a_hanging_upstream_times_out_at_the_deadline) {
     opts.timeout = 10s;
     auto client = make_client(server_.base_url(), opts, {}, clock_);
 
-    auto result = send(*client, make_request(http::verb::get, "/hangs"));
+    auto result = send(*client, make_upstream_request(http::verb::get, "/hangs"));
     ASSERT_TRUE(eventually([&] { return server_.request_count() == 1; }));
     clock_.advance(10s - 1ms);
     EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout) << "ended before its deadline";
@@ -346,8 +345,8 @@ TEST_F(https_client_test, waiting_for_a_slot_counts_against_the_deadline) {
 
     // Both requests start together; the second waits for the slot the first holds. Had its
     // deadline started only when the slot came, it would still be pending after one timeout.
-    auto first = send(*client, make_request(http::verb::get, "/holds-the-slot"));
-    auto second = send(*client, make_request(http::verb::get, "/waits"));
+    auto first = send(*client, make_upstream_request(http::verb::get, "/holds-the-slot"));
+    auto second = send(*client, make_upstream_request(http::verb::get, "/waits"));
     ASSERT_TRUE(eventually([&] { return server_.request_count() == 1; }));
     ASSERT_TRUE(eventually([&] { return client->snapshot().waiting == 1; }));
     clock_.advance(10s);
@@ -450,7 +449,7 @@ TEST_F(https_client_test, a_head_answer_has_no_body_and_keeps_the_connection) {
     raw_upstream upstream("HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n");
     auto client = make_client(upstream.base_url());
     for (int i = 0; i < 2; ++i) {
-        const auto r = call(*client, make_request(http::verb::head, "/"));
+        const auto r = call(*client, make_upstream_request(http::verb::head, "/"));
         ASSERT_EQ(r.error, upstream_errc::ok) << to_string(r.error);
         EXPECT_EQ(r.response[http::field::content_length], "42");
         EXPECT_EQ(r.response.body(), "");
@@ -496,7 +495,7 @@ TEST_F(https_client_test, a_post_after_the_upstream_closed_the_idle_connection_g
         return server_.open_connections() == 0;
     }));
 
-    EXPECT_EQ(call(*client, make_request(http::verb::post, "/price", "{}")).error,
+    EXPECT_EQ(call(*client, make_upstream_request(http::verb::post, "/price", "{}")).error,
               upstream_errc::ok);
     EXPECT_EQ(server_.request_count(), 2u);
     EXPECT_EQ(server_.accepted_connections(), 2u);
@@ -526,9 +525,9 @@ TEST_F(https_client_test, shutdown_fails_waiters_and_later_requests) {
     auto waiting = std::make_shared<std::promise<upstream_result>>();
     auto hanging_done = hanging->get_future();
     auto waiting_done = waiting->get_future();
-    client->async_exchange(make_request(http::verb::get, "/hangs"),
+    client->async_exchange(make_upstream_request(http::verb::get, "/hangs"),
                            [hanging](upstream_result r) { hanging->set_value(std::move(r)); });
-    client->async_exchange(make_request(http::verb::get, "/waits"),
+    client->async_exchange(make_upstream_request(http::verb::get, "/waits"),
                            [waiting](upstream_result r) { waiting->set_value(std::move(r)); });
     ASSERT_TRUE(eventually([&] { return server_.request_count() == 1; }));
     ASSERT_TRUE(eventually([&] { return client->snapshot().waiting == 1; }));

@@ -12,13 +12,13 @@
 #include "kore_gateway/mock/test_certificates.hpp"
 #include "kore_gateway/server/io_context_pool.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
+#include "support/eventually.hpp"
 
 namespace kore_gateway {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr auto test_bound = 5s;
+using testing::test_bound;
 
 // What one exchange produced, and whether its completion ran on the thread that sent it.
 struct sent {

@@ -5,14 +5,14 @@
 namespace kore_gateway {
 namespace {
 
-struct vector_case {
+struct base64_vector {
     std::string bytes;
     std::string base64;
     std::string base64url;
 };
 
 // RFC 4648 section 10, plus bytes whose encodings differ between the two alphabets.
-const vector_case vectors[] = {
+const base64_vector vectors[] = {
     {"", "", ""},
     {"f", "Zg==", "Zg"},
     {"fo", "Zm8=", "Zm8"},

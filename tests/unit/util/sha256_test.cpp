@@ -9,14 +9,14 @@
 namespace kore_gateway {
 namespace {
 
-struct vector_case {
+struct sha256_vector {
     std::string input;
     std::string hex;
 };
 
 // FIPS 180-4 examples (NIST CSRC "SHA256.pdf") and the empty message.
 TEST(sha256, hex_matches_the_published_test_vectors) {
-    const vector_case cases[] = {
+    const sha256_vector cases[] = {
         {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
         {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
         {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",

@@ -7,14 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
+
 namespace kore_gateway {
 namespace {
 
 using namespace std::chrono_literals;
 using timer = clock_timer<net::io_context::executor_type>;
-
-// Every wait here is bounded by this: a timer that never fires fails the test, never hangs it.
-constexpr auto test_bound = 5s;
+using testing::test_bound;
 
 class clock_timer_test : public ::testing::Test {
 protected:
