@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh ci openapi
-# clang, and the library in batches: under half the CPU time GCC needs for the same fresh build
+# clang, and the library and tests in batches: under half the CPU time GCC needs for the same fresh build
 # (README, "Building and testing"). GCC builds and runs the suite in scripts/sanitize.sh.
 CC=clang CXX=clang++ ./scripts/build.sh build Release -DKORE_UNITY_BUILD=ON
 # Four at a time on two cores: most tests wait on sockets and timers rather than compute (-j 2
