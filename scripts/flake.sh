@@ -46,7 +46,7 @@ failed_rounds=0
 for ((round = 1; round <= rounds; round++)); do
     start=$SECONDS
     status=0
-    timeout "$round_timeout" ctest --test-dir "$build_dir" -j "$jobs" --timeout 300 \
+    timeout "$round_timeout" ctest --test-dir "$build_dir" -j "$jobs" --timeout 300 --output-on-failure \
         >"$build_dir/flake-round.log" 2>&1 || status=$?
     failed_list="$build_dir/Testing/Temporary/LastTestsFailed.log"
     count=0

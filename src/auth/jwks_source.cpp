@@ -132,7 +132,9 @@ void jwks_source::on_check() {
         return;
     }
     if (next_fetch_at_ && clock_.now() >= *next_fetch_at_) {
-        do_fetch(true);
+        // Until a set has arrived, this is the start-up fetch retried, which (like the first
+        // attempt) does not use up the 30 s allowance of a refetch for an unknown kid.
+        do_fetch(set_ != nullptr);
     }
     schedule_wakeup();
 }

@@ -339,6 +339,26 @@ TEST_F(jwks_source_test, unknown_kid_refetches_at_most_once_per_30_s) {
     ASSERT_TRUE(run_until([&] { return done_ == 3; })) << "a failed fetch ends the wait too";
 }
 
+// The retries of a failed start-up fetch are the start-up fetch: a key rotated right after the
+// set finally arrived is still fetched (seen under load: the first fetch met its deadline, the
+// retry got the set, and a token of the next key was refused for 30 s).
+TEST_F(jwks_source_test, a_retried_startup_fetch_leaves_the_unknown_kid_refetch_available) {
+    idp_->script(failure(upstream_errc::timeout));
+    idp_->script(jwks_answer({&key_1()}));
+    source_->start();
+    settle();
+    advance_and_check(1s);
+    ASSERT_EQ(request_count(), 2u);
+    ASSERT_EQ(kids(source_->keys()), std::vector<std::string>{"k1"});
+
+    source_->refresh_for_unknown_kid(count_done());
+    settle();
+    EXPECT_EQ(request_count(), 3u) << "the retry counted as an unknown-kid refetch";
+    ASSERT_TRUE(idp_->answer_held(jwks_answer({&key_1(), &key_2()})));
+    ASSERT_TRUE(run_until([&] { return done_ == 1; }));
+    EXPECT_EQ(kids(source_->keys()), (std::vector<std::string>{"k1", "k2"}));
+}
+
 TEST_F(jwks_source_test, unknown_kid_during_the_startup_fetch_joins_it) {
     source_->start();
     settle();
