@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "kore_gateway/util/ascii.hpp"
+#include "kore_gateway/util/hex.hpp"
 
 namespace kore_gateway {
 namespace {
@@ -68,15 +69,8 @@ std::string make_etag(std::string_view body) {
     }
     // 128 bits keep collisions out of reach while halving the header.
     constexpr std::size_t kept = 16;
-    constexpr char hex[] = "0123456789abcdef";
-    std::string etag;
-    etag.reserve(2 * kept + 2);
-    etag.push_back('"');
-    for (std::size_t i = 0; i < kept; ++i) {
-        etag.push_back(hex[digest[i] >> 4]);
-        etag.push_back(hex[digest[i] & 0x0f]);
-    }
-    etag.push_back('"');
+    std::string etag(2 * kept + 2, '"'); // the digits go between the quotes
+    write_hex_lower(std::span<const unsigned char>(digest, kept), etag.data() + 1);
     return etag;
 }
 

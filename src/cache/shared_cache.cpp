@@ -187,9 +187,9 @@ void shared_cache::wait_for_fill(const std::string& key, const std::string& rout
                                   return done(std::move(entry));
                               }
                               const auto* held = (*parts)[1].integer();
+                              // The holder gave up, died or is too slow.
                               if (held == nullptr || *held == 0 || clock_.now() >= give_up) {
-                                  return done(
-                                      std::nullopt); // the holder gave up, died or is too slow
+                                  return done(std::nullopt);
                               }
                               again();
                           });

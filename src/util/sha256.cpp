@@ -1,9 +1,8 @@
 #include "kore_gateway/util/sha256.hpp"
 
-#include <iterator>
-
-#include <boost/algorithm/hex.hpp>
 #include <openssl/sha.h>
+
+#include "kore_gateway/util/hex.hpp"
 
 namespace kore_gateway {
 
@@ -16,11 +15,7 @@ std::array<unsigned char, 32> sha256(std::string_view data) {
 }
 
 std::string sha256_hex(std::string_view data) {
-    const auto digest = sha256(data);
-    std::string hex;
-    hex.reserve(2 * digest.size());
-    boost::algorithm::hex_lower(digest.begin(), digest.end(), std::back_inserter(hex));
-    return hex;
+    return hex_lower(sha256(data));
 }
 
 } // namespace kore_gateway
