@@ -252,6 +252,26 @@ TEST(json_validity, skips_whitespace_runs_of_every_length) {
     }
 }
 
+// Digits are skipped 16 at a time, then one by one: runs of every length in each part of a
+// number, followed by the bytes on either side of '0'-'9' and others.
+TEST(json_validity, skips_digit_runs_of_every_length) {
+    for (std::size_t length = 1; length <= 40; ++length) {
+        std::string run;
+        for (std::size_t i = 0; i < length; ++i) {
+            run += static_cast<char>('1' + i % 9);
+        }
+        for (const auto* after : {"", "]", "/", ":", "x", ".", "e", " ", "\xB0", "0"}) {
+            for (const auto& number : {run + after, "0." + run + after, "1e" + run + after,
+                                       "-" + run + ".5E-" + run + after}) {
+                for (const auto& text : {number, "[" + number + "]", "{\"a\":" + number + "}"}) {
+                    const auto shown = ::testing::PrintToString(text);
+                    ASSERT_EQ(is_valid_json(text), nlohmann::json::accept(text)) << shown;
+                }
+            }
+        }
+    }
+}
+
 TEST(json_validity, rejects_unterminated_strings) {
     for (const auto text : {"\"", "\"abc", R"({"a)", R"({"a":"b)", R"(["a])", "'a'"}) {
         expect_invalid(text);

@@ -76,6 +76,26 @@ TEST(upstream_request, a_line_break_in_a_name_or_value_is_refused) {
     EXPECT_EQ(wire_of(req), "GET / HTTP/1.1\r\nHost: origin.example:8443\r\n\r\n");
 }
 
+// The check goes 16 bytes at a time, then byte by byte: a break is found at every position of
+// a long token-like value, in a name as in a value, and a value without one is taken.
+TEST(upstream_request, a_line_break_anywhere_in_a_long_name_or_value_is_refused) {
+    for (std::size_t length = 1; length <= 48; ++length) {
+        const std::string clean(length, 'a');
+        upstream_request req{http::verb::get, "/"};
+        EXPECT_TRUE(req.set("X-Long", clean)) << length;
+        EXPECT_TRUE(req.set("X-" + clean, "v")) << length;
+        for (std::size_t at = 0; at < length; ++at) {
+            for (const char bad : {'\r', '\n', '\0'}) {
+                auto value = clean;
+                value[at] = bad;
+                EXPECT_FALSE(req.set("X-Long", value)) << length << " " << at << " " << int{bad};
+                EXPECT_FALSE(req.set("X-" + value, "v")) << length << " " << at << " " << int{bad};
+            }
+        }
+        EXPECT_EQ(req["X-Long"], clean);
+    }
+}
+
 TEST(upstream_request, takes_the_lines_of_a_template_after_its_own) {
     upstream_request fixed;
     fixed.set(http::field::accept, "application/json");
