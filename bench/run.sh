@@ -37,7 +37,10 @@
 # keepalive, which is per worker, and the gateway's upstream_pool_size divided by THREADS, as
 # the gateway splits its pool between its threads: both keep up to POOL connections per core,
 # and neither re-handshakes during a run; the shipped config/gateway.json keeps 64 in all, to
-# protect upstreams).
+# protect upstreams), PACE_MS (unset: each connection sends its next request as soon as the
+# last is answered; N: it waits N ms first, through a wrk script, so that every contender gets
+# the same offered load, below the slowest one's capacity, and the p99s compare the servers
+# rather than how each shares the cores with wrk at saturation).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -359,6 +362,13 @@ url_of() { # CONTENDER SCENARIO
     echo "http://127.0.0.1:$port$path"
 }
 
+# PACE_MS: a wrk script that holds each connection's next request back that long.
+pace_wrk=()
+if [ -n "${PACE_MS:-}" ]; then
+    printf 'function delay()\n    return %d\nend\n' "$PACE_MS" >"$tmp/pace.lua"
+    pace_wrk=(-s "$tmp/pace.lua")
+fi
+
 # One bounded wrk run; appends a row to $raw.
 measure() { # SCENARIO CONNS CONTENDER ROUND
     local scenario=$1 conns=$2 contender=$3 round=$4 out=$tmp/wrk/$1-$2-$3-$4.txt
@@ -369,7 +379,7 @@ measure() { # SCENARIO CONNS CONTENDER ROUND
     local cpu_before
     cpu_before=$(cpu_ticks $(procs_of "$contender"))
     timeout $((DURATION + 30)) "${pin_wrk[@]}" wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 5s --latency \
-        "$(url_of "$contender" "$scenario")" >"$out" 2>&1 &
+        "${pace_wrk[@]}" "$(url_of "$contender" "$scenario")" >"$out" 2>&1 &
     wrk_pid=$!
     sample_mem "$wrk_pid" $((DURATION + 30)) $(procs_of "$contender") >"$sampler_out" &
     local sampler_pid=$!
@@ -588,7 +598,7 @@ report=$tmp/report.md
     echo
     echo "- Machine: $(nproc) CPUs, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)."
     echo "- Load average (1/5/15 min) before: $load_before; after: $load_after."
-    echo "- wrk -t$THREADS, ${DURATION} s per run after a ${WARMUP} s warm-up per contender, $ROUNDS rounds alternating the contenders, connections: $CONNECTIONS; loopback (127.0.0.1).${pin_wrk[*]:+ PIN=1: wrk on CPU 0, every server on CPUs $server_cpus.}"
+    echo "- wrk -t$THREADS, ${DURATION} s per run after a ${WARMUP} s warm-up per contender, $ROUNDS rounds alternating the contenders, connections: $CONNECTIONS; loopback (127.0.0.1).${pin_wrk[*]:+ PIN=1: wrk on CPU 0, every server on CPUs $server_cpus.}${PACE_MS:+ PACE_MS=$PACE_MS: each connection waits $PACE_MS ms before its next request (the same offered load for every contender).}"
     echo "- gateway: GATEWAY_THREADS=$THREADS, GATEWAY_LOG_LEVEL=warn (no access log), upstream_pool_size $gateway_pool ($POOL per thread), cache budget 64 MiB. nginx $(nginx -v 2>&1 | sed 's|.*/||'): worker_processes $THREADS, access_log off, proxy_cache + proxy_cache_lock, upstream keepalive $POOL per worker and keepalive_requests 10000000 (no re-handshake during a run), proxy_ssl_verify on. Origin: nginx, worker_processes $ORIGIN_WORKERS, TLS (P-256 certificate from the run's CA)."
     if [ ${#pin_wrk[@]} -gt 0 ]; then
         echo "- The contender and the origin share CPUs $server_cpus, wrk has CPU 0 to itself: the figures are a comparison on one machine, not capacities."
