@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -11,6 +12,7 @@
 
 #include "kore_gateway/upstream/answer_parser.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
+#include "kore_gateway/upstream/tls_socket.hpp"
 
 namespace kore_gateway {
 
@@ -64,27 +66,21 @@ public:
     // every operation, so the stream's own timeout layer would only be bookkeeping per read and
     // write.
     using tcp_socket = net::basic_stream_socket<net::ip::tcp, executor_type>;
-    // Asio's stream rather than Beast's ssl_stream: Beast's adds a flat_stream layer that
-    // gathers several buffers into one TLS record, and every request here is one buffer already.
-    using tls_stream = net::ssl::stream<tcp_socket>;
-    using stream_type = std::variant<tcp_socket, tls_stream>;
+    // OpenSSL on the socket itself (tls_socket), not Asio's ssl::stream and its BIO pair. A
+    // pooled connection keeps OpenSSL's record buffers between requests (~34 KB each,
+    // pool-bounded), where Asio's stream asks for them to be freed whenever they are empty.
+    static_assert(std::is_same_v<tcp_socket, tls_socket::socket_type>);
+    using stream_type = std::variant<tcp_socket, tls_socket>;
 
     connection(const executor_type& ex, ssl::context* tls)
-        : stream_(tls ? stream_type(std::in_place_type<tls_stream>, ex, *tls)
-                      : stream_type(std::in_place_type<tcp_socket>, ex)) {
-        if (auto* s = this->tls()) {
-            // Asio asks OpenSSL to free a connection's record buffers whenever they are empty,
-            // which on a kept-alive connection means two allocations of ~17 KB per request and
-            // its answer. A pooled connection keeps them instead (~34 KB each, pool-bounded).
-            SSL_clear_mode(s->native_handle(), SSL_MODE_RELEASE_BUFFERS);
-        }
-    }
+        : stream_(tls ? stream_type(std::in_place_type<tls_socket>, ex, *tls)
+                      : stream_type(std::in_place_type<tcp_socket>, ex)) {}
 
     tcp_socket& tcp() {
         return std::visit([](auto& s) -> tcp_socket& { return beast::get_lowest_layer(s); },
                           stream_);
     }
-    tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
+    tls_socket* tls() { return std::get_if<tls_socket>(&stream_); }
 
     // Calls f with the stream HTTP is read from and written to.
     template <class F> void with_stream(F&& f) { std::visit(std::forward<F>(f), stream_); }
@@ -316,14 +312,13 @@ private:
         if (auto* tls = lease_.get().tls()) {
             // The deadline timer armed before connecting bounds the handshake too.
             tls->async_handshake(
-                ssl::stream_base::client,
                 beast::bind_front_handler(&exchange::on_handshake, shared_from_this()));
             return;
         }
         do_write();
     }
 
-    void on_handshake(error_code ec) {
+    void on_handshake(error_code ec, std::size_t) {
         if (ec) {
             return fail("handshake", ec, upstream_errc::tls_failed);
         }

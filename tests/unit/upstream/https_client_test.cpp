@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <thread>
 #include <vector>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "kore_gateway/mock/mock_server.hpp"
 #include "kore_gateway/mock/test_certificates.hpp"
@@ -152,6 +156,16 @@ protected:
         return call(client, make_upstream_request(http::verb::get, std::move(target)));
     }
 
+    // Runs f on the client's I/O thread and waits for it.
+    void on_client_thread(const std::function<void()>& f) {
+        std::promise<void> ran;
+        net::post(ioc_, [&] {
+            f();
+            ran.set_value();
+        });
+        ran.get_future().wait();
+    }
+
     // After a fault, the same client still gets normal answers.
     static void expect_healthy(https_client& client, mock_server& server) {
         server.set_handler([](const recorded_request&) { return answer("fine"); });
@@ -239,6 +253,36 @@ TEST_F(https_client_test, an_ip_literal_not_in_the_certificate_fails_tls) {
     auto client = make_client("https://127.0.0.1:" + std::to_string(named_only.port()));
     EXPECT_EQ(get(*client).error, upstream_errc::tls_failed);
     EXPECT_EQ(named_only.request_count(), 0u);
+}
+
+// OpenSSL writes and reads the socket itself (tls_socket): a request and an answer of many
+// TLS records (16 KiB each at most) go whole, through partial writes and repeated reads.
+TEST_F(https_client_test, a_request_and_an_answer_of_many_tls_records_arrive_whole) {
+    std::string big_body;
+    for (std::size_t i = 0; big_body.size() < 300 * 1024; ++i) {
+        big_body += std::to_string(i) + ",";
+    }
+    server_.set_handler([](const recorded_request& req) { return answer(req.body + req.body); });
+    auto client = make_client(server_.base_url());
+    const auto r = call(*client, make_upstream_request(http::verb::post, "/echo", big_body));
+    ASSERT_EQ(r.error, upstream_errc::ok) << to_string(r.error);
+    EXPECT_EQ(r.response.body(), big_body + big_body);
+    ASSERT_EQ(server_.requests().size(), 1u);
+    EXPECT_EQ(server_.requests().front().body, big_body);
+}
+
+// SSL_get_error reads the thread's error queue, where another OpenSSL user on the same I/O thread
+// may have left an entry (a refused signature, a failed decryption). Such a leftover must not
+// turn the next read's "wait for the socket" into a TLS failure: a POST on a kept-alive
+// connection, which is never retried, still gets its answer on that connection.
+TEST_F(https_client_test, an_error_left_in_the_threads_openssl_queue_fails_no_exchange) {
+    auto client = make_client(server_.base_url());
+    ASSERT_EQ(get(*client, "/first").error, upstream_errc::ok);
+    on_client_thread([] { ERR_raise(ERR_LIB_EVP, EVP_R_BAD_DECRYPT); });
+    const auto r = call(*client, make_upstream_request(http::verb::post, "/second", "{}"));
+    EXPECT_EQ(r.error, upstream_errc::ok) << to_string(r.error);
+    EXPECT_EQ(r.response.body(), "hello /second");
+    EXPECT_EQ(server_.accepted_connections(), 1u);
 }
 
 TEST_F(https_client_test, sequential_requests_reuse_one_connection) {
