@@ -327,13 +327,13 @@ to_ms() {
         printf "%.3f", n }'
 }
 # CPU time (clock ticks, user + system) used so far by the given pids.
-cpu_ticks() {
-    local total=0 t
+cpu_ticks() { # PID...: "user+system system" clock ticks of the processes together
+    local total=0 system=0 t
     for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        total=$((total + t))
+        read -r t s < <(awk '{print $14 + $15, $15}' "/proc/$pid/stat" 2>/dev/null || echo 0 0)
+        total=$((total + t)) system=$((system + s))
     done
-    echo "$total"
+    echo "$total $system"
 }
 tick_hz=$(getconf CLK_TCK)
 api_connections() { wc -l <"$tmp/origin-api.log" 2>/dev/null || echo 0; }
@@ -376,8 +376,8 @@ measure() { # SCENARIO CONNS CONTENDER ROUND
     [ "$contender" = static ] && scenario=S0
     local before after wrk_pid sampler_out=$tmp/wrk/$1-$2-$3-$4.mem
     before=$(api_connections)
-    local cpu_before
-    cpu_before=$(cpu_ticks $(procs_of "$contender"))
+    local cpu_before sys_before
+    read -r cpu_before sys_before < <(cpu_ticks $(procs_of "$contender"))
     timeout $((DURATION + 30)) "${pin_wrk[@]}" wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 5s --latency \
         "${pace_wrk[@]}" "$(url_of "$contender" "$scenario")" >"$out" 2>&1 &
     wrk_pid=$!
@@ -388,12 +388,17 @@ measure() { # SCENARIO CONNS CONTENDER ROUND
     wait "$sampler_pid" || true
     pids=("${pids[@]:0:${#pids[@]}-2}")
     after=$(api_connections)
-    local cpu_after requests cpu_us
-    cpu_after=$(cpu_ticks $(procs_of "$contender"))
+    local cpu_after sys_after requests cpu_us sys_us
+    read -r cpu_after sys_after < <(cpu_ticks $(procs_of "$contender"))
     requests=$(awk '/requests in/ {print $1}' "$out")
-    # CPU time the contender spent per request: less sensitive to other load than req/s.
-    cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$tick_hz" -v n="${requests:-0}" \
-        'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+    # CPU time the contender spent per request: less sensitive to other load than req/s. The
+    # system part is the kernel's work on its behalf (system calls, TCP on both sockets).
+    per_request() {
+        awk -v t="$1" -v hz="$tick_hz" -v n="${requests:-0}" \
+            'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }'
+    }
+    cpu_us=$(per_request $((cpu_after - cpu_before)))
+    sys_us=$(per_request $((sys_after - sys_before)))
     local rps p50 p99 non2xx errors rss pss
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
@@ -402,11 +407,11 @@ measure() { # SCENARIO CONNS CONTENDER ROUND
     errors=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$out")
     read -r rss pss <"$sampler_out"
     [ -n "$rps" ] || die "no result from wrk: $(cat "$out")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$conns" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$conns" \
         "$contender" "$round" "$rps" "$p50" "$p99" "$rss" "$pss" "${non2xx:-0}" "${errors:-0}" \
-        $((after - before)) "$cpu_us" >>"$raw"
+        $((after - before)) "$cpu_us" "$sys_us" >>"$raw"
     log "$scenario c=$conns $contender round $round: $rps req/s, p50 ${p50} ms, p99 ${p99} ms," \
-        "CPU ${cpu_us} us/request," \
+        "CPU ${cpu_us} us/request (system ${sys_us})," \
         "rss $((rss / 1024)) MiB, non-2xx ${non2xx:-0}, socket errors ${errors:-0}," \
         "upstream connections opened $((after - before))"
 }
@@ -605,9 +610,9 @@ report=$tmp/report.md
     else
         echo "- wrk, the contender and the origin share the same $(nproc) cores: the figures are a comparison on one machine, not capacities."
     fi
-    echo "- Bodies: products $products_bytes B, deal $deal_bytes B. Figures are medians over the rounds (min-max of req/s in brackets). Peak RSS: highest sampled sum of Rss over the contender's processes (nginx: master + workers; Pss in brackets). CPU µs/req: user + system CPU time of the contender's processes during the run divided by the requests wrk completed (the origin's and wrk's CPU are not included)."
+    echo "- Bodies: products $products_bytes B, deal $deal_bytes B. Figures are medians over the rounds (min-max of req/s in brackets). Peak RSS: highest sampled sum of Rss over the contender's processes (nginx: master + workers; Pss in brackets). CPU µs/req: user + system CPU time of the contender's processes during the run divided by the requests wrk completed (the origin's and wrk's CPU are not included); in brackets, the system part of it."
     echo
-    echo "| scenario | conns | contender | req/s (min-max) | p50 ms | p99 ms | CPU µs/req | peak RSS MiB | non-2xx | socket errors | origin TCP conns opened during runs |"
+    echo "| scenario | conns | contender | req/s (min-max) | p50 ms | p99 ms | CPU µs/req (system) | peak RSS MiB | non-2xx | socket errors | origin TCP conns opened during runs |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
     awk -F'\t' '
         function median(list,    n, a, i, j, t) {
@@ -621,14 +626,14 @@ report=$tmp/report.md
             rps[k] = rps[k] " " $5; p50[k] = p50[k] " " $6; p99[k] = p99[k] " " $7
             if ($8 > rss[k]) rss[k] = $8; if ($9 > pss[k]) pss[k] = $9
             if (!(k in lo) || $5 < lo[k]) lo[k] = $5; if ($5 > hi[k]) hi[k] = $5
-            bad[k] += $10; err[k] += $11; conns[k] += $12; cpu[k] = cpu[k] " " $13
+            bad[k] += $10; err[k] += $11; conns[k] += $12; cpu[k] = cpu[k] " " $13; sys[k] = sys[k] " " $14
         }
         END {
             for (i = 1; i <= n; i++) {
                 k = order[i]; split(k, f, SUBSEP)
                 mem = sprintf("%.1f", rss[k] / 1024)
                 if (f[3] != "gateway") mem = mem sprintf(" (%.1f)", pss[k] / 1024)
-                printf "| %s | %s | %s | %.0f (%.0f-%.0f) | %.2f | %.2f | %.1f | %s | %d | %d | %d |\n", f[1], f[2], f[3], median(rps[k]), lo[k], hi[k], median(p50[k]), median(p99[k]), median(cpu[k]), mem, bad[k], err[k], conns[k]
+                printf "| %s | %s | %s | %.0f (%.0f-%.0f) | %.2f | %.2f | %.1f (%.1f) | %s | %d | %d | %d |\n", f[1], f[2], f[3], median(rps[k]), lo[k], hi[k], median(p50[k]), median(p99[k]), median(cpu[k]), median(sys[k]), mem, bad[k], err[k], conns[k]
                 med[k] = median(rps[k]); m99[k] = median(p99[k])
             }
             print ""
@@ -658,7 +663,7 @@ report=$tmp/report.md
     echo
     echo "Other counts: gateway \`kore_gateway_upstream_connections_opened_total\` kore $kore_opened_before before S1, $kore_opened_s2_before before S2, $kore_opened_after at the end; catalog $catalog_opened at the end (the fill of the cache). Gateway \`kore_gateway_token_requests_total{upstream=\"kore\"}\` = $gateway_token_metric. Gateway cache bytes: $cache_bytes. Warnings or errors in the gateway's log: $gateway_errors."
     echo
-    echo "Per-run rows (scenario, connections, contender, round, req/s, p50 ms, p99 ms, peak Rss KiB, peak Pss KiB, non-2xx, socket errors, origin connections opened during the run, contender CPU µs per request):"
+    echo "Per-run rows (scenario, connections, contender, round, req/s, p50 ms, p99 ms, peak Rss KiB, peak Pss KiB, non-2xx, socket errors, origin connections opened during the run, contender CPU µs per request, of which system):"
     echo
     echo '```'
     cat "$raw"
