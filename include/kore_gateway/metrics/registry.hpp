@@ -112,6 +112,7 @@ protected:
                        std::string_view extra_name = {}, std::string_view extra_value = {}) const;
     void append_header(std::string& out) const;
 
+    const std::uint64_t id_; // unique in the process, unlike an address, which may be reused
     std::string name_;
     std::string help_;
     std::string_view type_;

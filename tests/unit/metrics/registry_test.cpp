@@ -154,6 +154,48 @@ TEST(metrics_registry, with_returns_a_stable_child_per_label_set) {
     EXPECT_EQ(f.with({"1"}).value(), 2u);
 }
 
+// with() remembers each thread's last children: more label sets than it keeps, asked for in
+// turn, still each find their own child.
+TEST(metrics_registry, with_finds_each_child_among_more_label_sets_than_a_thread_remembers) {
+    metrics_registry r;
+    auto& f = r.add_counter("c_total", "C.", {"a", "b"});
+    std::vector<counter*> first;
+    for (int i = 0; i < 20; ++i) {
+        first.push_back(&f.with({"x", std::to_string(i)}));
+    }
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < 20; ++i) {
+            auto& child = f.with({"x", std::to_string(i)});
+            EXPECT_EQ(&child, first[static_cast<std::size_t>(i)]) << i;
+            child.inc();
+        }
+    }
+    EXPECT_EQ(f.with({"x", "7"}).value(), 3u);
+    EXPECT_EQ(f.with({"7", "x"}).value(), 0u); // the same values in another order: another set
+}
+
+// A registry made after another was destroyed often reuses its memory. What a thread remembers
+// of the old family's children must not answer for the new family's (were it keyed by the
+// family's address, AddressSanitizer, as CI runs this suite, would report the read of the freed
+// children).
+TEST(metrics_registry, a_family_where_a_destroyed_one_was_has_children_of_its_own) {
+    for (int i = 0; i < 10; ++i) {
+        auto old_registry = std::make_unique<metrics_registry>();
+        auto& old_family = old_registry->add_counter("c_total", "C.", {"a"});
+        // Made in another order than below, so that the old "x" child's memory is not where
+        // the new one's is made.
+        old_family.with({"y"}).inc(3);
+        old_family.with({"x"}).inc(5);
+        old_registry.reset();
+        auto registry = std::make_unique<metrics_registry>();
+        auto& child = registry->add_counter("c_total", "C.", {"a"}).with({"x"});
+        EXPECT_EQ(child.value(), 0u);
+        child.inc();
+        EXPECT_NE(registry->render().find("c_total{a=\"x\"} 1\n"), std::string::npos)
+            << registry->render();
+    }
+}
+
 TEST(metrics_registry, gauge_goes_up_and_down) {
     metrics_registry r;
     auto& g = r.add_gauge("g", "G.").with({});
