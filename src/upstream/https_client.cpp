@@ -332,8 +332,12 @@ private:
             return net::post(client_->executor_,
                              [self = shared_from_this()] { self->finish(upstream_errc::timeout); });
         }
-        if (reused_ && lease_.get().closed_by_peer()) {
-            // Closed while it sat idle: sending on it would fail, and a POST could not be retried.
+        // A request that may not be sent twice (a POST) first checks that the pooled connection
+        // was not closed while it sat idle: sending on it would fail, and could not be retried.
+        // An idempotent one skips the check, a system call on every forward that nearly always
+        // finds the connection alive: on a closed one it fails before any answer byte and is
+        // sent again on a fresh connection (fail_io).
+        if (reused_ && !is_idempotent(req_.method()) && lease_.get().closed_by_peer()) {
             spdlog::debug("upstream {}: pooled connection closed by the peer, opening a new one",
                           client_->origin_name_);
             return open();

@@ -1,13 +1,74 @@
 #include "kore_gateway/upstream/tls_socket.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <new>
 
+#include <sys/socket.h>
+
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 namespace kore_gateway {
 namespace {
+
+// OpenSSL's own socket BIO writes with write(2), which raises SIGPIPE on a connection the peer
+// has reset, and SIGPIPE ends the process: this one sends with MSG_NOSIGNAL, as Asio does, and
+// reads with recv. A retry flag on EAGAIN is what makes SSL_get_error say WANT_READ or WANT_WRITE.
+bool would_block(int error) {
+    return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
+}
+
+tls_socket::transport& transport_of(BIO* bio) {
+    return *static_cast<tls_socket::transport*>(::BIO_get_data(bio));
+}
+
+int transport_write(BIO* bio, const char* data, int size) {
+    ::BIO_clear_retry_flags(bio);
+    const auto sent =
+        ::send(transport_of(bio).fd, data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+    if (sent < 0 && would_block(errno)) {
+        ::BIO_set_retry_write(bio);
+    }
+    return static_cast<int>(sent);
+}
+
+int transport_read(BIO* bio, char* data, int size) {
+    ::BIO_clear_retry_flags(bio);
+    auto& t = transport_of(bio);
+    const auto received = ::recv(t.fd, data, static_cast<std::size_t>(size), 0);
+    if (received < 0 && would_block(errno)) {
+        ::BIO_set_retry_read(bio);
+    }
+    t.eof = received == 0;
+    return static_cast<int>(received);
+}
+
+long transport_ctrl(BIO* bio, int command, long, void*) {
+    switch (command) {
+    case BIO_CTRL_FLUSH:
+        return 1; // every write goes straight to the socket
+    case BIO_CTRL_EOF:
+        return transport_of(bio).eof ? 1 : 0; // how OpenSSL tells a cut connection from an error
+    default:
+        return 0;
+    }
+}
+
+const BIO_METHOD* transport_method() {
+    static BIO_METHOD* const method = [] {
+        BIO_METHOD* m =
+            ::BIO_meth_new(::BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "kore-gateway socket");
+        if (m == nullptr || ::BIO_meth_set_write(m, transport_write) != 1 ||
+            ::BIO_meth_set_read(m, transport_read) != 1 ||
+            ::BIO_meth_set_ctrl(m, transport_ctrl) != 1) {
+            throw std::bad_alloc();
+        }
+        return m;
+    }();
+    return method;
+}
 
 SSL* new_ssl(ssl::context& ctx) {
     SSL* ssl = ::SSL_new(ctx.native_handle());
@@ -30,7 +91,7 @@ void clear_stale_errors() {
 } // namespace
 
 tls_socket::tls_socket(const executor_type& ex, ssl::context& ctx)
-    : socket_(ex), ssl_(new_ssl(ctx), ::SSL_free) {
+    : socket_(ex), ssl_(new_ssl(ctx), ::SSL_free), transport_(std::make_unique<transport>()) {
     // Whole records as the socket holds them, an answer's header and body records in one read
     // when both have arrived: not a 5-byte record header, then its body.
     ::SSL_set_read_ahead(ssl_.get(), 1);
@@ -40,10 +101,15 @@ tls_socket::tls_socket(const executor_type& ex, ssl::context& ctx)
 
 tls_socket::step tls_socket::try_handshake(error_code& ec) {
     if (!bound_) {
-        if (::SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) {
-            ec = net::error::bad_descriptor;
+        BIO* bio = ::BIO_new(transport_method());
+        if (bio == nullptr) {
+            ec = net::error::no_memory;
             return step::failed;
         }
+        transport_->fd = socket_.native_handle();
+        ::BIO_set_data(bio, transport_.get());
+        ::BIO_set_init(bio, 1);
+        ::SSL_set_bio(ssl_.get(), bio, bio); // one reference, owned by the SSL object from now on
         bound_ = true;
     }
     clear_stale_errors();

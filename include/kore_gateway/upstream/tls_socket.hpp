@@ -1,6 +1,6 @@
-// A TLS client connection on which OpenSSL reads and writes the TCP socket itself (SSL_set_fd),
-// for the upstream connections: an AsyncReadStream and AsyncWriteStream that Beast's
-// http::async_read and Asio's async_write take like any stream.
+// A TLS client connection on which OpenSSL reads and writes the TCP socket itself, through a BIO
+// of ours (send with MSG_NOSIGNAL, recv), for the upstream connections: an AsyncReadStream and
+// AsyncWriteStream that Beast's http::async_read and Asio's async_write take like any stream.
 //
 // Why not Asio's ssl::stream: it puts a BIO pair between OpenSSL and the socket, so that every
 // record is copied through it, and it clears OpenSSL's error queue (16 slots) before each
@@ -23,6 +23,14 @@ namespace kore_gateway {
 
 class tls_socket {
 public:
+    // What OpenSSL's reads and writes go through (tls_socket.cpp): the socket, and whether the
+    // last read met the end of the stream. On the heap, so that it stays put when the socket
+    // moves.
+    struct transport {
+        int fd = -1;
+        bool eof = false;
+    };
+
     using socket_type = net::basic_stream_socket<net::ip::tcp, net::io_context::executor_type>;
     using executor_type = socket_type::executor_type;
 
@@ -124,7 +132,8 @@ private:
 
     socket_type socket_;
     std::unique_ptr<SSL, void (*)(SSL*)> ssl_;
-    bool bound_ = false; // SSL_set_fd done: the socket exists only once connected
+    std::unique_ptr<transport> transport_;
+    bool bound_ = false; // the transport set: the socket exists only once connected
 };
 
 } // namespace kore_gateway

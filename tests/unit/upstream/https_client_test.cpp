@@ -512,6 +512,10 @@ TEST_F(https_client_test, a_connection_with_bytes_past_the_answer_is_not_reused)
     EXPECT_EQ(upstream.accepted_connections(), 2u);
 }
 
+// A GET is not checked before it is written (only a POST is): it goes out on the closed
+// connection, fails before any answer byte and is sent again on a fresh one. Writing to the
+// closed connection must not raise SIGPIPE, which would end the process (it did, with OpenSSL's
+// own socket BIO, before tls_socket's sends with MSG_NOSIGNAL).
 TEST_F(https_client_test, a_get_on_a_connection_closed_while_idle_is_retried_on_a_fresh_one) {
     auto client = make_client(server_.base_url());
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
