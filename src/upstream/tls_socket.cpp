@@ -99,7 +99,21 @@ tls_socket::tls_socket(const executor_type& ex, ssl::context& ctx)
     ::SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 }
 
+// The socket is closed by the exchange's deadline, between two operations as well as during
+// one. The number its descriptor had may by then be another connection's: no attempt may reach
+// OpenSSL, which would read or write through that number.
+bool tls_socket::closed(error_code& ec) const {
+    if (socket_.is_open()) {
+        return false;
+    }
+    ec = net::error::bad_descriptor;
+    return true;
+}
+
 tls_socket::step tls_socket::try_handshake(error_code& ec) {
+    if (closed(ec)) {
+        return step::failed;
+    }
     if (!bound_) {
         BIO* bio = ::BIO_new(transport_method());
         if (bio == nullptr) {
@@ -120,6 +134,9 @@ tls_socket::step tls_socket::try_handshake(error_code& ec) {
 tls_socket::step tls_socket::try_read(net::mutable_buffer into, std::size_t& bytes,
                                       error_code& ec) {
     bytes = 0;
+    if (closed(ec)) {
+        return step::failed;
+    }
     if (into.size() == 0) {
         return step::done;
     }
@@ -130,6 +147,9 @@ tls_socket::step tls_socket::try_read(net::mutable_buffer into, std::size_t& byt
 
 tls_socket::step tls_socket::try_write(net::const_buffer from, std::size_t& bytes, error_code& ec) {
     bytes = 0;
+    if (closed(ec)) {
+        return step::failed;
+    }
     if (from.size() == 0) {
         return step::done;
     }

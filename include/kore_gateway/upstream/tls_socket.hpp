@@ -74,6 +74,8 @@ private:
     step try_handshake(error_code& ec);
     step try_read(net::mutable_buffer into, std::size_t& bytes, error_code& ec);
     step try_write(net::const_buffer from, std::size_t& bytes, error_code& ec);
+    // True, with ec set, once the socket is closed.
+    bool closed(error_code& ec) const;
     // What OpenSSL's return value ret of the operation just tried means.
     step outcome_of(int ret, error_code& ec);
 
