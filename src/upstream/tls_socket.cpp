@@ -102,19 +102,18 @@ tls_socket::tls_socket(const executor_type& ex, ssl::context& ctx)
 // The socket is closed by the exchange's deadline, between two operations as well as during
 // one. The number its descriptor had may by then be another connection's: no attempt may reach
 // OpenSSL, which would read or write through that number.
-bool tls_socket::closed(error_code& ec) const {
-    if (socket_.is_open()) {
-        return false;
+template <class Call> tls_socket::step tls_socket::attempt(Call call, error_code& ec) {
+    if (!socket_.is_open()) {
+        ec = net::error::bad_descriptor;
+        return step::failed;
     }
-    ec = net::error::bad_descriptor;
-    return true;
+    clear_stale_errors();
+    errno = 0;
+    return outcome_of(call(), ec);
 }
 
 tls_socket::step tls_socket::try_handshake(error_code& ec) {
-    if (closed(ec)) {
-        return step::failed;
-    }
-    if (!bound_) {
+    if (!bound_ && socket_.is_open()) {
         BIO* bio = ::BIO_new(transport_method());
         if (bio == nullptr) {
             ec = net::error::no_memory;
@@ -126,36 +125,29 @@ tls_socket::step tls_socket::try_handshake(error_code& ec) {
         ::SSL_set_bio(ssl_.get(), bio, bio); // one reference, owned by the SSL object from now on
         bound_ = true;
     }
-    clear_stale_errors();
-    errno = 0;
-    return outcome_of(::SSL_connect(ssl_.get()), ec);
+    return attempt([this] { return ::SSL_connect(ssl_.get()); }, ec);
 }
 
+// An empty buffer is done at once (1, as OpenSSL says success), as a read or write of nothing.
 tls_socket::step tls_socket::try_read(net::mutable_buffer into, std::size_t& bytes,
                                       error_code& ec) {
     bytes = 0;
-    if (closed(ec)) {
-        return step::failed;
-    }
-    if (into.size() == 0) {
-        return step::done;
-    }
-    clear_stale_errors();
-    errno = 0;
-    return outcome_of(::SSL_read_ex(ssl_.get(), into.data(), into.size(), &bytes), ec);
+    return attempt(
+        [&] {
+            return into.size() == 0 ? 1
+                                    : ::SSL_read_ex(ssl_.get(), into.data(), into.size(), &bytes);
+        },
+        ec);
 }
 
 tls_socket::step tls_socket::try_write(net::const_buffer from, std::size_t& bytes, error_code& ec) {
     bytes = 0;
-    if (closed(ec)) {
-        return step::failed;
-    }
-    if (from.size() == 0) {
-        return step::done;
-    }
-    clear_stale_errors();
-    errno = 0;
-    return outcome_of(::SSL_write_ex(ssl_.get(), from.data(), from.size(), &bytes), ec);
+    return attempt(
+        [&] {
+            return from.size() == 0 ? 1
+                                    : ::SSL_write_ex(ssl_.get(), from.data(), from.size(), &bytes);
+        },
+        ec);
 }
 
 // The errors are the ones Asio's ssl::stream gives, so that callers classify them alike.

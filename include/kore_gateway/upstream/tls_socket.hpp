@@ -74,8 +74,9 @@ private:
     step try_handshake(error_code& ec);
     step try_read(net::mutable_buffer into, std::size_t& bytes, error_code& ec);
     step try_write(net::const_buffer from, std::size_t& bytes, error_code& ec);
-    // True, with ec set, once the socket is closed.
-    bool closed(error_code& ec) const;
+    // Makes one OpenSSL call on the open socket, with the thread's error queue clean, and says
+    // what its result means.
+    template <class Call> step attempt(Call call, error_code& ec);
     // What OpenSSL's return value ret of the operation just tried means.
     step outcome_of(int ret, error_code& ec);
 
