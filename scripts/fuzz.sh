@@ -15,7 +15,9 @@ start=$SECONDS
 if [ ! -f "$dir/CMakeCache.txt" ]; then
     generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
+    # -g1: line tables, enough for a finding's stack (as in scripts/sanitize.sh).
     CC=clang CXX=clang++ cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug \
+        -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
         -DKORE_SANITIZE=address,undefined -DKORE_BUILD_FUZZERS=ON -DKORE_BUILD_TESTS=OFF \
         -DKORE_WERROR=ON
 fi
