@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ca-certificates openssl curl
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libssl-dev libgtest-dev libgmock-dev
-  libhiredis-dev
+  libhiredis-dev libmimalloc-dev
 )
 # Pinned npm packages, installed with the machine's Node.js and npm.
 npm_packages=()
