@@ -221,23 +221,22 @@ template <class Metric> Metric& family<Metric>::with(label_values values) {
     // instructions of a forward. Entries name their family by id, never by address, so that a
     // family made where a destroyed one was is not taken for it; children are never removed, so
     // an entry's pointers live as long as its family.
+    // No hash of the labels here: comparing the few short values of an entry of this family
+    // costs less than hashing them (a third of a hit's ~290 instructions went to it).
     struct remembered {
         std::uint64_t family = 0;
-        std::size_t hash = 0;
         const std::vector<std::string>* labels = nullptr;
         Metric* metric = nullptr;
     };
     thread_local std::array<remembered, 8> last{};
     thread_local std::size_t next = 0;
-    const auto hash = hash_labels(values);
     for (const auto& entry : last) {
-        if (entry.family == this->id_ && entry.hash == hash &&
-            equal_labels(*entry.labels, values)) {
+        if (entry.family == this->id_ && equal_labels(*entry.labels, values)) {
             return *entry.metric;
         }
     }
     const auto remember = [&](const std::vector<std::string>& labels, Metric& metric) -> Metric& {
-        last[next] = {this->id_, hash, &labels, &metric};
+        last[next] = {this->id_, &labels, &metric};
         next = (next + 1) % last.size();
         return metric;
     };
