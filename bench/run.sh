@@ -18,9 +18,9 @@
 # during one S1 and one S2 run at PROFILE_CONNECTIONS (64) connections; reports go to
 # bench/profile-S1-c64.txt and bench/profile-S2-c64.txt. PROFILE_CONTENDERS="gateway nginx"
 # samples the nginx proxy (master and workers) the same way too, into bench/profile-S*-c64-nginx.txt.
-# --allocations: instead of the rounds, counts the gateway's calls to malloc (a perf uprobe on
-# libc's malloc) during one wrk run per scenario at PROFILE_CONNECTIONS connections, and logs
-# the count per request. The probe slows every allocation down: the req/s of that run mean
+# --allocations: instead of the rounds, counts the gateway's allocations (perf uprobes on the
+# allocator it links: mimalloc's or glibc's) during one wrk run per scenario at
+# PROFILE_CONNECTIONS connections, and logs the count per request. The probe slows every allocation down: the req/s of that run mean
 # nothing, the count per request is exact.
 # --instructions: runs the gateway (and BASELINE) and the nginx proxy under valgrind's callgrind
 # instead, and counts the user-space instructions each executes per request during one short wrk
@@ -528,27 +528,42 @@ if [ "$instructions" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-# Allocation mode: mallocs per request of the gateway under S1 and S2, then stop.
+# Allocation mode: allocations per request of the gateway under S1 and S2, then stop. A uprobe
+# on each entry point of the allocator the gateway links: glibc's malloc (operator new calls
+# it), or mimalloc's malloc and its operator new (mi_new: it does not go through malloc).
 if [ "$allocations" = 1 ]; then
     command -v perf >/dev/null || die "perf is missing"
-    libc=$(ldd "$gateway_bin" | awk '/libc\.so/ {print $3}')
-    [ -n "$libc" ] || die "cannot find the gateway's libc"
-    perf probe -q --del probe_libc:malloc 2>/dev/null || true
-    perf probe -q -x "$libc" --add malloc || die "perf probe on malloc failed (uprobes?)"
-    trap 'perf probe -q --del probe_libc:malloc 2>/dev/null; cleanup' EXIT
+    allocator=$(ldd "$gateway_bin" | awk '/libmimalloc\.so/ {print $3}')
+    entry_points=(malloc mi_new)
+    if [ -z "$allocator" ]; then
+        allocator=$(ldd "$gateway_bin" | awk '/libc\.so/ {print $3}')
+        entry_points=(malloc)
+    fi
+    [ -n "$allocator" ] || die "cannot find the gateway's allocator"
+    group=probe_$(basename "$allocator" | cut -d. -f1)
+    events=$(printf "$group:%s," "${entry_points[@]}")
+    events=${events%,}
+    delete_probes() { perf probe -q --del "$group:*" 2>/dev/null || true; }
+    delete_probes
+    for entry in "${entry_points[@]}"; do
+        perf probe -q -x "$allocator" --add "$entry" || die "perf probe on $entry failed (uprobes?)"
+    done
+    trap 'delete_probes; cleanup' EXIT
+    log "counting calls of $events ($allocator)"
     for scenario in $SCENARIOS; do
         warmup "$scenario" "$PROFILE_CONNECTIONS" gateway
-        # perf counts the gateway's mallocs for exactly as long as wrk runs.
-        timeout $((DURATION + 30)) perf stat -x, -e probe_libc:malloc -p "$gateway_pid" \
+        # perf counts the gateway's allocations for exactly as long as wrk runs.
+        timeout $((DURATION + 30)) perf stat -x, -e "$events" -p "$gateway_pid" \
             -o "$tmp/allocations-$scenario.csv" -- wrk -t"$THREADS" -c"$PROFILE_CONNECTIONS" \
             -d"${DURATION}s" --timeout 5s "$(url_of gateway "$scenario")" \
             >"$tmp/wrk/allocations-$scenario.txt" 2>&1 || die "perf stat or wrk failed"
         requests=$(awk '/requests in/ {print $1}' "$tmp/wrk/allocations-$scenario.txt")
-        mallocs=$(awk -F, '/probe_libc:malloc/ {print $1}' "$tmp/allocations-$scenario.csv")
+        mallocs=$(awk -F, -v g="$group:" 'index($3, g) == 1 {n += $1; found = 1}
+            END {if (found) print n}' "$tmp/allocations-$scenario.csv")
         [ -n "$requests" ] && [ "$requests" -gt 0 ] && [ -n "$mallocs" ] ||
             die "no counts for $scenario"
         log "gateway under $scenario ($PROFILE_CONNECTIONS connections, ${DURATION} s, commit" \
-            "$(git rev-parse --short HEAD)): $mallocs mallocs for $requests requests:" \
+            "$(git rev-parse --short HEAD)): $mallocs allocations for $requests requests:" \
             "$(awk -v m="$mallocs" -v r="$requests" 'BEGIN {printf "%.1f", m / r}') per request"
     done
     exit 0
