@@ -12,7 +12,10 @@ case "$what" in asan | tsan | all) ;; *) echo "usage: $0 [asan|tsan|all]" >&2; e
 # Debug (-O0) compiles these large Asio/Beast translation units faster than -O1 would, and the
 # suite is dominated by I/O waits, not by the slower code. -g1: line tables only, all that a
 # sanitizer report's stack needs (function, file, line), for less disk than full debug information.
-debug_info=-DCMAKE_CXX_FLAGS_DEBUG=-g1
+# Batches of 8 files without precompiled headers: the AddressSanitizer build takes 1.4 GB of disk
+# instead of 2.7 GB file by file (its two precompiled headers alone were 0.8 GB), and ~8 minutes
+# instead of ~12 on two cores.
+build_flags=(-DCMAKE_CXX_FLAGS_DEBUG=-g1 -DKORE_UNITY_BUILD=ON -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON)
 jobs=${KORE_JOBS:-2}
 timings=()
 failed=()
@@ -40,7 +43,7 @@ step() {
 tsan_filter=${KORE_TSAN_FILTER:-'token_provider_test\.|coalescer\.|connection_pool\.|https_client_test\.|per_thread_client_test\.|io_context_pool\.|^server\.|concurrent|fans_out|auth_fault|odd_token_lifetime|clock_timer_test|redis_connection|redis_subscriber|forwarding|cache_integration|upstream_faults|routes\.|cached_fetch|circuit_breaker|client_auth|jwks_source|reload_test|replicas\.|redis_links|redis_faults|resilience|upstream_retry|cors_on_gateway_answers|trace_context'}
 
 if [ "$what" != tsan ]; then
-    step "build-asan build" ./scripts/build.sh build-asan Debug "$debug_info" \
+    step "build-asan build" ./scripts/build.sh build-asan Debug "${build_flags[@]}" \
         -DKORE_SANITIZE=address,undefined -DKORE_WERROR=ON
     step "build-asan ctest (whole suite)" env \
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_init_order=1 \
@@ -49,7 +52,7 @@ if [ "$what" != tsan ]; then
 fi
 
 if [ "$what" != asan ]; then
-    step "build-tsan build" ./scripts/build.sh build-tsan Debug "$debug_info" \
+    step "build-tsan build" ./scripts/build.sh build-tsan Debug "${build_flags[@]}" \
         -DKORE_SANITIZE=thread -DKORE_WERROR=ON
     # history_size: Asio's handlers touch shared state from many stack frames apart; the default
     # history is sometimes too short to show the other side of a report.

@@ -10,7 +10,7 @@ namespace kore_gateway {
 namespace {
 
 using namespace std::chrono_literals;
-using kind = circuit_breaker::admission_kind;
+using admission_kind = circuit_breaker::admission_kind;
 using breaker_outcome = circuit_breaker::outcome;
 
 // Admits one request and records its result, as the forwarder does for one exchange.
@@ -27,7 +27,7 @@ struct opened_breaker : ::testing::Test {
 
     void SetUp() override {
         for (int i = 0; i < 3; ++i) {
-            ASSERT_EQ(call(breaker, breaker_outcome::failure).kind, kind::allowed);
+            ASSERT_EQ(call(breaker, breaker_outcome::failure).kind, admission_kind::allowed);
         }
         ASSERT_TRUE(breaker.is_open());
     }
@@ -39,11 +39,11 @@ TEST(circuit_breaker, opens_after_the_configured_consecutive_failures) {
     call(breaker, breaker_outcome::failure);
     call(breaker, breaker_outcome::failure);
     EXPECT_FALSE(breaker.is_open());
-    EXPECT_EQ(breaker.admit().kind, kind::allowed);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::allowed);
     call(breaker, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
     const auto refused = breaker.admit();
-    EXPECT_EQ(refused.kind, kind::refused);
+    EXPECT_EQ(refused.kind, admission_kind::refused);
     EXPECT_EQ(refused.retry_after, 5s);
 }
 
@@ -56,7 +56,7 @@ TEST(circuit_breaker, a_success_resets_the_failure_count) {
         call(breaker, breaker_outcome::success);
     }
     EXPECT_FALSE(breaker.is_open());
-    EXPECT_EQ(breaker.admit().kind, kind::allowed);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::allowed);
 }
 
 TEST(circuit_breaker, zero_failures_to_open_turns_it_off) {
@@ -64,7 +64,7 @@ TEST(circuit_breaker, zero_failures_to_open_turns_it_off) {
     circuit_breaker breaker(0, 5s, clock);
     for (int i = 0; i < 100; ++i) {
         const auto a = call(breaker, breaker_outcome::failure);
-        EXPECT_EQ(a.kind, kind::allowed);
+        EXPECT_EQ(a.kind, admission_kind::allowed);
         EXPECT_EQ(a.retry_after, 0s);
     }
     EXPECT_FALSE(breaker.is_open());
@@ -75,14 +75,14 @@ TEST(circuit_breaker, one_failure_opens_when_the_threshold_is_one) {
     circuit_breaker breaker(1, 5s, clock);
     call(breaker, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
-    EXPECT_EQ(breaker.admit().kind, kind::refused);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::refused);
 }
 
 TEST_F(opened_breaker, refuses_until_open_for_has_passed) {
     clock.advance(4999ms);
-    EXPECT_EQ(breaker.admit().kind, kind::refused);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::refused);
     clock.advance(1ms);
-    EXPECT_EQ(breaker.admit().kind, kind::probe);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::probe);
 }
 
 TEST(circuit_breaker, retry_after_is_whole_seconds_until_the_probe_rounded_up_and_at_least_one) {
@@ -97,7 +97,7 @@ TEST(circuit_breaker, retry_after_is_whole_seconds_until_the_probe_rounded_up_an
                                                step{1ms, 2s}, step{1000ms, 1s}, step{998ms, 1s}}) {
         clock.advance(advance);
         const auto a = breaker.admit();
-        ASSERT_EQ(a.kind, kind::refused);
+        ASSERT_EQ(a.kind, admission_kind::refused);
         EXPECT_EQ(a.retry_after, retry_after) << "after another " << advance.count() << " ms";
     }
 }
@@ -105,13 +105,13 @@ TEST(circuit_breaker, retry_after_is_whole_seconds_until_the_probe_rounded_up_an
 TEST_F(opened_breaker, only_the_first_admission_after_open_for_is_the_probe) {
     clock.advance(5s);
     const auto probe = breaker.admit();
-    EXPECT_EQ(probe.kind, kind::probe);
+    EXPECT_EQ(probe.kind, admission_kind::probe);
     EXPECT_EQ(probe.retry_after, 0s);
     EXPECT_TRUE(breaker.is_open());
     clock.advance(1500ms);
     for (int i = 0; i < 10; ++i) {
         const auto other = breaker.admit();
-        EXPECT_EQ(other.kind, kind::refused);
+        EXPECT_EQ(other.kind, admission_kind::refused);
         // The next probe may go when this one counts as lost: 3.5 s away, rounded up.
         EXPECT_EQ(other.retry_after, 4s);
     }
@@ -121,7 +121,7 @@ TEST_F(opened_breaker, a_successful_probe_closes_the_circuit_with_a_fresh_count)
     clock.advance(5s);
     breaker.record(breaker.admit(), breaker_outcome::success);
     EXPECT_FALSE(breaker.is_open());
-    EXPECT_EQ(breaker.admit().kind, kind::allowed);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::allowed);
     call(breaker, breaker_outcome::failure);
     call(breaker, breaker_outcome::failure);
     EXPECT_FALSE(breaker.is_open());
@@ -132,17 +132,17 @@ TEST_F(opened_breaker, a_successful_probe_closes_the_circuit_with_a_fresh_count)
 TEST_F(opened_breaker, a_failed_probe_opens_the_circuit_again_for_open_for) {
     clock.advance(6s);
     const auto probe = breaker.admit();
-    ASSERT_EQ(probe.kind, kind::probe);
+    ASSERT_EQ(probe.kind, admission_kind::probe);
     clock.advance(2s); // the probe took 2 s to fail: open_for counts from its failure
     breaker.record(probe, breaker_outcome::failure);
     EXPECT_TRUE(breaker.is_open());
     const auto refused = breaker.admit();
-    EXPECT_EQ(refused.kind, kind::refused);
+    EXPECT_EQ(refused.kind, admission_kind::refused);
     EXPECT_EQ(refused.retry_after, 5s);
     clock.advance(4999ms);
-    EXPECT_EQ(breaker.admit().kind, kind::refused);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::refused);
     clock.advance(1ms);
-    EXPECT_EQ(breaker.admit().kind, kind::probe);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::probe);
 }
 
 TEST(circuit_breaker, late_successes_of_requests_admitted_before_it_opened_do_not_close_it) {
@@ -155,15 +155,15 @@ TEST(circuit_breaker, late_successes_of_requests_admitted_before_it_opened_do_no
     ASSERT_TRUE(breaker.is_open());
     breaker.record(slow_a, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
-    EXPECT_EQ(breaker.admit().kind, kind::refused);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::refused);
 
     // Nor can they stand in for the probe once it is out.
     clock.advance(5s);
     const auto probe = breaker.admit();
-    ASSERT_EQ(probe.kind, kind::probe);
+    ASSERT_EQ(probe.kind, admission_kind::probe);
     breaker.record(slow_b, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
-    EXPECT_EQ(breaker.admit().kind, kind::refused);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::refused);
 }
 
 TEST(circuit_breaker, late_failures_of_requests_admitted_before_it_opened_count_nowhere) {
@@ -210,13 +210,13 @@ TEST(circuit_breaker, a_success_admitted_before_the_last_failures_does_not_reset
 TEST_F(opened_breaker, a_lost_probe_is_replaced_after_open_for_and_its_late_answer_is_ignored) {
     clock.advance(5s);
     const auto lost = breaker.admit();
-    ASSERT_EQ(lost.kind, kind::probe);
+    ASSERT_EQ(lost.kind, admission_kind::probe);
     clock.advance(4999ms);
-    EXPECT_EQ(breaker.admit().kind, kind::refused);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::refused);
     EXPECT_TRUE(breaker.is_open());
     clock.advance(1ms);
     const auto second = breaker.admit();
-    EXPECT_EQ(second.kind, kind::probe);
+    EXPECT_EQ(second.kind, admission_kind::probe);
 
     breaker.record(lost, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
@@ -230,16 +230,16 @@ TEST_F(opened_breaker, a_probe_answered_after_its_deadline_still_decides_if_none
     clock.advance(1h);
     breaker.record(probe, breaker_outcome::success);
     EXPECT_FALSE(breaker.is_open());
-    EXPECT_EQ(breaker.admit().kind, kind::allowed);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::allowed);
 }
 
 TEST_F(opened_breaker, recording_a_refused_admission_changes_nothing) {
     const auto refused = breaker.admit();
-    ASSERT_EQ(refused.kind, kind::refused);
+    ASSERT_EQ(refused.kind, admission_kind::refused);
     breaker.record(refused, breaker_outcome::success);
     EXPECT_TRUE(breaker.is_open());
     clock.advance(5s);
-    EXPECT_EQ(breaker.admit().kind, kind::probe);
+    EXPECT_EQ(breaker.admit().kind, admission_kind::probe);
 }
 
 TEST_F(opened_breaker, threads_racing_for_the_probe_get_exactly_one) {
@@ -251,8 +251,8 @@ TEST_F(opened_breaker, threads_racing_for_the_probe_get_exactly_one) {
         threads.emplace_back([&] {
             for (int i = 0; i < 1000; ++i) {
                 const auto a = breaker.admit();
-                (a.kind == kind::probe ? probes : refused) += 1;
-                EXPECT_NE(a.kind, kind::allowed);
+                (a.kind == admission_kind::probe ? probes : refused) += 1;
+                EXPECT_NE(a.kind, admission_kind::allowed);
             }
         });
     }
