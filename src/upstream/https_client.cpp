@@ -4,15 +4,14 @@
 #include <limits>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
-#include <variant>
 
 #include <spdlog/spdlog.h>
 
 #include "kore_gateway/upstream/answer_parser.hpp"
 #include "kore_gateway/upstream/tls_context.hpp"
 #include "kore_gateway/upstream/tls_socket.hpp"
+#include "kore_gateway/upstream/upstream_connection.hpp"
 
 namespace kore_gateway {
 
@@ -57,64 +56,6 @@ upstream_errc classify_io_error(const error_code& ec) {
 
 } // namespace
 
-// One keep-alive connection to the origin: its stream (TLS or plain) and the bytes it read past
-// the last answer. No strand: the client's io_context is run by one thread, which serialises
-// every handler of the connection (its I/O, its deadline timer, the exchanges that use it).
-class https_client::connection {
-public:
-    // A plain socket rather than Beast's tcp_stream: the exchange's one deadline timer bounds
-    // every operation, so the stream's own timeout layer would only be bookkeeping per read and
-    // write.
-    using tcp_socket = net::basic_stream_socket<net::ip::tcp, executor_type>;
-    // OpenSSL on the socket itself (tls_socket), not Asio's ssl::stream and its BIO pair. A
-    // pooled connection keeps OpenSSL's record buffers between requests (~34 KB each,
-    // pool-bounded), where Asio's stream asks for them to be freed whenever they are empty.
-    static_assert(std::is_same_v<tcp_socket, tls_socket::socket_type>);
-    using stream_type = std::variant<tcp_socket, tls_socket>;
-
-    connection(const executor_type& ex, ssl::context* tls)
-        : stream_(tls ? stream_type(std::in_place_type<tls_socket>, ex, *tls)
-                      : stream_type(std::in_place_type<tcp_socket>, ex)) {}
-
-    tcp_socket& tcp() {
-        return std::visit([](auto& s) -> tcp_socket& { return beast::get_lowest_layer(s); },
-                          stream_);
-    }
-    tls_socket* tls() { return std::get_if<tls_socket>(&stream_); }
-
-    // Calls f with the stream HTTP is read from and written to.
-    template <class F> void with_stream(F&& f) { std::visit(std::forward<F>(f), stream_); }
-
-    beast::flat_buffer& buffer() { return buffer_; }
-    // The bytes of the request being written; reused from request to request.
-    std::string& write_buffer() { return write_buffer_; }
-
-    // True when an idle connection can no longer carry a request: with no answer pending,
-    // anything readable (the peer's FIN or close_notify, stray bytes, an error) means the peer
-    // is done with it. Checked without waiting, on the client's thread.
-    bool closed_by_peer() {
-        auto& socket = tcp();
-        error_code ec;
-        // Left non-blocking from the first check on: asynchronous operations do not depend on
-        // it, and switching back would cost two more system calls per request (Asio clears its
-        // own non-blocking flag with the user's, so the next async operation sets it again).
-        if (!socket.non_blocking()) {
-            socket.non_blocking(true, ec);
-            if (ec) {
-                return true;
-            }
-        }
-        char byte = 0;
-        socket.receive(net::buffer(&byte, 1), net::socket_base::message_peek, ec);
-        return ec != net::error::would_block;
-    }
-
-private:
-    stream_type stream_;
-    beast::flat_buffer buffer_;
-    std::string write_buffer_;
-};
-
 // A slot taken from the pool, with its connection once there is one. Unless it is given back as
 // reusable, the slot returns to the pool, its connection closed, when the lease goes out of scope.
 class https_client::lease {
@@ -130,12 +71,12 @@ public:
         connection_ = std::move(c);
     }
     connection& get() const { return *connection_; }
-    bool holds() const { return held_; }
 
     // The connection is healthy and may carry another request.
     void give_back() {
         if (held_) {
             held_ = false;
+            connection_->unwatch();
             owner_.give_back(std::move(connection_));
         }
     }
@@ -199,7 +140,8 @@ public:
     // Holds a slot with no connection in it, or one whose connection died.
     void open() {
         reused_ = false;
-        lease_.take(std::make_shared<connection>(client_->executor_, client_->tls_.get()));
+        lease_.take(
+            std::make_shared<connection>(client_->executor_, client_->tls_.get(), client_->clock_));
         client_->opened_.fetch_add(1, std::memory_order_relaxed);
         net::post(client_->executor_,
                   beast::bind_front_handler(&exchange::do_resolve, shared_from_this()));
@@ -207,9 +149,9 @@ public:
 
     // Completes the exchange; the slot, if any, was given back before.
     void finish(upstream_errc e, upstream_response res = {}) {
-        if (deadline_timer_) {
+        if (resolve_timer_) {
             // Also releases the exchange, which the pending wait holds, at once.
-            deadline_timer_->cancel();
+            resolve_timer_->cancel();
         }
         done_(upstream_result{e, std::move(res), retried_});
     }
@@ -231,42 +173,23 @@ private:
         finish(upstream_errc::timeout);
     }
 
-    // One timer bounds connecting, the handshake, the write and the read: armed once, when the
-    // exchange first works on a connection (on the client's thread). At the deadline it ends
-    // whatever is pending (the resolve, or any operation on the connection, by closing it), and
-    // fail() reports the timeout. Cheaper than the stream's own timeout, which arms and cancels a
-    // timer around every read and write.
-    void arm_deadline() {
-        if (deadline_timer_) {
-            return;
+    // The deadline bounds the resolve with a timer of the exchange's own, armed only when the
+    // origin is a host name and a connection is opened; from connecting to the answer's last
+    // byte, the connection watches it (upstream_connection::watch). At the deadline the resolve
+    // is cancelled, and fail() reports the timeout.
+    void on_resolve_deadline(error_code ec) {
+        if (ec == net::error::operation_aborted || !resolving_) {
+            return; // the exchange ended, or the resolve completed first
         }
-        deadline_timer_.emplace(client_->executor_, client_->clock_, deadline_);
-        deadline_timer_->async_wait(
-            beast::bind_front_handler(&exchange::on_deadline, shared_from_this()));
-    }
-
-    void on_deadline(error_code ec) {
-        if (ec == net::error::operation_aborted) {
-            return;
-        }
-        // If the exchange ended meanwhile (its wait had completed but not run yet), nothing is
-        // being resolved and no connection is held: nothing happens.
-        if (resolving_) {
-            resolving_ = false;
-            resolver_->cancel();
-            return fail("resolve", beast::error::timeout, upstream_errc::timeout);
-        }
-        if (lease_.holds()) {
-            error_code close_ec; // the pending operation completes with an error
-            lease_.get().tcp().close(close_ec);
-        }
+        resolving_ = false;
+        resolver_->cancel();
+        fail("resolve", beast::error::timeout, upstream_errc::timeout);
     }
 
     void do_resolve() {
         if (client_->clock_.now() >= deadline_) {
             return fail("connect", beast::error::timeout, upstream_errc::timeout);
         }
-        arm_deadline();
         auto& conn = lease_.get();
         if (auto* tls = conn.tls()) {
             if (const auto ec = set_tls_peer(tls->native_handle(), client_->origin_.host)) {
@@ -274,12 +197,16 @@ private:
             }
         }
         if (client_->literal_) {
+            conn.watch(deadline_);
             conn.tcp().async_connect(
                 *client_->literal_,
                 beast::bind_front_handler(&exchange::on_connect, shared_from_this()));
             return;
         }
         resolving_ = true;
+        resolve_timer_.emplace(client_->executor_, client_->clock_, deadline_);
+        resolve_timer_->async_wait(
+            beast::bind_front_handler(&exchange::on_resolve_deadline, shared_from_this()));
         resolver_.emplace(client_->executor_);
         resolver_->async_resolve(
             client_->origin_.host, client_->port_text_,
@@ -291,9 +218,11 @@ private:
             return; // the deadline passed first and the exchange is over
         }
         resolving_ = false;
+        resolve_timer_->cancel();
         if (ec) {
             return fail("resolve", ec, upstream_errc::connect_failed);
         }
+        lease_.get().watch(deadline_);
         net::async_connect(
             lease_.get().tcp(), results,
             [self = shared_from_this()](error_code connect_ec, const tcp::endpoint&) {
@@ -310,7 +239,7 @@ private:
         error_code nodelay_ec;
         lease_.get().tcp().set_option(tcp::no_delay(true), nodelay_ec);
         if (auto* tls = lease_.get().tls()) {
-            // The deadline timer armed before connecting bounds the handshake too.
+            // The watch begun before connecting bounds the handshake too.
             tls->async_handshake(
                 beast::bind_front_handler(&exchange::on_handshake, shared_from_this()));
             return;
@@ -348,8 +277,8 @@ private:
             std::min<std::size_t>(limit, std::numeric_limits<std::uint32_t>::max())));
         parser_->body_limit(limit);
         parser_->skip(req_.method() == http::verb::head);
-        arm_deadline();
         auto& conn = lease_.get();
+        conn.watch(deadline_);
         // One buffer, one TLS record: the header, then the body (a price body is small).
         auto& wire = conn.write_buffer();
         wire.clear();
@@ -423,7 +352,7 @@ private:
     bool retried_ = false;
     bool resolving_ = false;
     std::optional<net::ip::basic_resolver<net::ip::tcp, executor_type>> resolver_;
-    std::optional<timer_type> deadline_timer_;
+    std::optional<timer_type> resolve_timer_;
     std::optional<answer_parser> parser_;
 };
 

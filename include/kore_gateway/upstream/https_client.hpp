@@ -26,6 +26,8 @@
 
 namespace kore_gateway {
 
+class upstream_connection;
+
 struct upstream_client_options {
     std::size_t max_connections = 64;         // bound per origin (busy + idle)
     std::chrono::milliseconds timeout{10000}; // the whole exchange, waiting for a slot included
@@ -71,7 +73,7 @@ public:
     void shutdown();
 
 private:
-    class connection;
+    using connection = upstream_connection;
     class lease;
     class exchange;
     using pool_type = connection_pool<std::shared_ptr<connection>, std::shared_ptr<exchange>>;

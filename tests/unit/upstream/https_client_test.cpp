@@ -380,6 +380,51 @@ TEST_F(https_client_test, an_exchanges_deadline_leaves_its_connection_alone_once
     EXPECT_EQ(client->snapshot().connections_opened, 1u);
 }
 
+// The later exchanges of a connection share its one watchdog (upstream_connection::watch):
+// armed by the second exchange for its own deadline, it must not end the third one before the
+// third's deadline, nor miss it.
+TEST_F(https_client_test, a_hanging_upstream_on_a_reused_connection_times_out_at_its_deadline) {
+    upstream_client_options opts;
+    opts.timeout = 10s;
+    auto client = make_client(server_.base_url(), opts, {}, clock_);
+    ASSERT_EQ(get(*client).error, upstream_errc::ok); // opens the connection
+    ASSERT_EQ(get(*client).error, upstream_errc::ok); // reuses it: the watch ends at now + 10 s
+
+    clock_.advance(5s);
+    server_.set_handler([](const recorded_request&) { return answer("", fault::hang); });
+    auto result = send(*client, make_upstream_request(http::verb::get, "/hangs"));
+    ASSERT_TRUE(eventually([&] { return server_.request_count() == 3; }));
+    clock_.advance(5s); // the second exchange's deadline: the watch must wait on
+    EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout) << "ended at an older deadline";
+    clock_.advance(5s - 1ms);
+    EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout) << "ended before its deadline";
+    clock_.advance(1ms);
+    ASSERT_EQ(result.wait_for(test_bound), std::future_status::ready);
+    EXPECT_EQ(result.get().error, upstream_errc::timeout);
+    EXPECT_EQ(server_.accepted_connections(), 1u) << "the hanging exchange was not on the pool";
+    expect_healthy(*client, server_);
+}
+
+TEST_F(https_client_test, a_shorter_timeout_on_a_reused_connection_ends_at_its_own_deadline) {
+    upstream_client_options opts;
+    opts.timeout = 10s;
+    auto client = make_client(server_.base_url(), opts, {}, clock_);
+    ASSERT_EQ(get(*client).error, upstream_errc::ok);
+    ASSERT_EQ(get(*client).error, upstream_errc::ok); // the watch waits until now + 10 s
+
+    // A route's timeout_ms of 2 s: the watch must move its wait earlier.
+    server_.set_handler([](const recorded_request&) { return answer("", fault::hang); });
+    auto req = make_upstream_request(http::verb::get, "/hangs");
+    req.timeout(2s);
+    auto result = send(*client, std::move(req));
+    ASSERT_TRUE(eventually([&] { return server_.request_count() == 3; }));
+    clock_.advance(2s);
+    ASSERT_EQ(result.wait_for(test_bound), std::future_status::ready);
+    EXPECT_EQ(result.get().error, upstream_errc::timeout);
+    EXPECT_EQ(server_.accepted_connections(), 1u);
+    expect_healthy(*client, server_);
+}
+
 TEST_F(https_client_test, waiting_for_a_slot_counts_against_the_deadline) {
     server_.set_handler([](const recorded_request&) { return answer("", fault::hang); });
     upstream_client_options opts;
