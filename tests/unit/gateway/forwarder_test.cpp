@@ -377,6 +377,27 @@ TEST_F(forwarder_test, the_answer_is_passed_on_with_its_location_headers) {
     EXPECT_EQ(*result.answer.body, R"({"id":"42"})");
 }
 
+// A field the answer repeats: the first Content-Type, Location and Content-Location count (what
+// a lookup by name gives), and none of the later ones is appended to them.
+TEST_F(forwarder_test, the_first_of_a_repeated_answer_field_is_passed_on) {
+    forward(get_request());
+    tokens_->give("tok");
+    auto res = upstream_answer(http::status::created, R"({"id":"42"})");
+    res.response.set(http::field::content_type, "application/vnd.first+json");
+    res.response.insert(http::field::content_type, "text/plain");
+    res.response.insert(http::field::location, "/items/42");
+    res.response.insert(http::field::location, "/items/43");
+    res.response.insert(http::field::content_location, "/items/42?v=1");
+    res.response.insert(http::field::content_location, "/items/43?v=1");
+    upstream_->answer(std::move(res));
+
+    const auto& result = only_result();
+    ASSERT_EQ(result.failure, forward_failure::none);
+    EXPECT_EQ(result.answer.content_type, "application/vnd.first+json");
+    EXPECT_EQ(result.answer.location, "/items/42");
+    EXPECT_EQ(result.answer.content_location, "/items/42?v=1");
+}
+
 TEST_F(forwarder_test, an_empty_answer_without_content_type_is_passed_on_as_json) {
     forward(get_request());
     tokens_->give("tok");
