@@ -58,7 +58,7 @@ public:
     // the connection carries: it is (re)armed only when no wait ending at or before deadline is
     // pending, and a wait that ends early finds the current deadline and waits again. An
     // exchange thus costs no timer of its own, where arming one and cancelling it per request
-    // took a scheduler round trip and ~1,200 instructions (bench/RESULTS.md, fifth pass).
+    // took a scheduler round trip and ~1,000 instructions (bench/RESULTS.md, fifth pass).
     void watch(clock::time_point deadline);
     // The exchange is over: the pending wait, if any, will find nothing to close.
     void unwatch() { deadline_.reset(); }
