@@ -15,24 +15,35 @@ namespace {
 constexpr std::size_t first_read_size = 4096;
 
 bool is_quiet_close(const error_code& ec) {
+    // operation_aborted: a deadline passed (the socket was closed under the pending operation),
+    // or the gateway is stopping.
     return ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-           ec == beast::error::timeout || ec == net::error::eof ||
-           ec == net::error::connection_reset || ec == net::error::broken_pipe;
+           ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe;
 }
 
 } // namespace
 
 session::session(socket_type&& socket, request_handler& handler, const session_limits& limits,
                  connection_tracker& tracker)
-    : stream_(std::move(socket)), handler_(handler), limits_(limits), tracker_(tracker) {
+    : socket_(std::move(socket)), handler_(handler), limits_(limits), tracker_(tracker),
+      deadline_(socket_.get_executor(), steady_clock::instance(), [this] { do_close(); }) {
     error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
+    const auto remote = socket_.remote_endpoint(ec);
     context_.client_ip = ec ? "unknown" : remote.address().to_string();
     // do_write writes in place first: the socket must say would_block rather than wait.
-    stream_.socket().non_blocking(true, ec);
+    socket_.non_blocking(true, ec);
     // Answers are written whole, header and body in one call; Nagle's algorithm would only delay
     // the last segment of a large one until the client ACKs (as nginx's tcp_nodelay avoids).
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    socket_.set_option(tcp::no_delay(true), ec);
+}
+
+// The idle, read and write deadlines share one timer for the connection's life
+// (util/deadline_watch.hpp). Beast's tcp_stream, which the session used before, armed a timer
+// around every read and write and cancelled it after: a timer-queue insert, a removal and a
+// cancelled completion per request.
+void session::watch(std::chrono::milliseconds timeout) {
+    deadline_.watch(std::chrono::steady_clock::now() + timeout, weak_from_this());
 }
 
 session::~session() {
@@ -40,12 +51,12 @@ session::~session() {
 }
 
 void session::run() {
-    net::dispatch(stream_.get_executor(),
+    net::dispatch(socket_.get_executor(),
                   beast::bind_front_handler(&session::do_wait_for_request, shared_from_this()));
 }
 
 void session::drain() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
         self->draining_ = true;
         if (self->waiting_for_request_) {
             // Idle between requests: nothing is in flight, so close now.
@@ -68,8 +79,8 @@ void session::do_wait_for_request() {
         return do_read_request(); // a pipelined request is already here
     }
     waiting_for_request_ = true;
-    stream_.expires_after(limits_.idle_timeout);
-    stream_.async_read_some(
+    watch(limits_.idle_timeout);
+    socket_.async_read_some(
         buffer_.prepare(first_read_size),
         beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
 }
@@ -95,9 +106,9 @@ void session::do_read_request() {
     if (ec || parser_->is_header_done()) {
         return on_read_header(ec, 0);
     }
-    stream_.expires_after(limits_.request_read_timeout);
+    watch(limits_.request_read_timeout);
     http::async_read_header(
-        stream_, buffer_, *parser_,
+        socket_, buffer_, *parser_,
         beast::bind_front_handler(&session::on_read_header, shared_from_this()));
 }
 
@@ -139,8 +150,8 @@ void session::on_read_header(error_code ec, std::size_t) {
             return do_write(std::move(*answer));
         }
         static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-        stream_.expires_after(limits_.request_read_timeout);
-        return net::async_write(stream_, net::buffer(continue_line.data(), continue_line.size()),
+        watch(limits_.request_read_timeout);
+        return net::async_write(socket_, net::buffer(continue_line.data(), continue_line.size()),
                                 [self = shared_from_this()](error_code write_ec, std::size_t) {
                                     if (write_ec) {
                                         return self->do_close();
@@ -156,8 +167,8 @@ void session::do_read_body() {
     if (ec || parser_->is_done()) {
         return on_read_request(ec, 0);
     }
-    stream_.expires_after(limits_.request_read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
+    watch(limits_.request_read_timeout);
+    http::async_read(socket_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read_request, shared_from_this()));
 }
 
@@ -165,6 +176,8 @@ void session::on_read_request(error_code ec, std::size_t) {
     if (ec) {
         return on_read_failed(ec);
     }
+    // Read in full: however long the answer takes, no read deadline applies to it.
+    deadline_.unwatch();
     request req = parser_->release();
     keep_alive_ = req.keep_alive();
     const auto version = req.version();
@@ -173,10 +186,10 @@ void session::on_read_request(error_code ec, std::size_t) {
         // A cache hit, and a forward whose answer came on this connection's thread, write at once
         // (a response moved through net::dispatch's wrappers costs a field-list move at each
         // step). From another thread (a token waiter), this posts.
-        if (self->stream_.get_executor().running_in_this_thread()) {
+        if (self->socket_.get_executor().running_in_this_thread()) {
             return self->do_write(std::move(res));
         }
-        net::post(self->stream_.get_executor(),
+        net::post(self->socket_.get_executor(),
                   [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
     });
 }
@@ -231,9 +244,9 @@ void session::do_write(response&& res) {
     response_.emplace(std::move(res));
     if (response_->chunked()) {
         response_->set(http::field::date, http_date_now());
-        stream_.expires_after(limits_.request_read_timeout);
+        watch(limits_.request_read_timeout);
         return http::async_write(
-            stream_, *response_,
+            socket_, *response_,
             beast::bind_front_handler(&session::on_write, shared_from_this(), close));
     }
     // The header as one buffer and the shared body as another: one gather write, instead of
@@ -246,19 +259,19 @@ void session::do_write(response&& res) {
     // deadline timer nor a trip through the scheduler. Whatever does not fit is written
     // asynchronously under the write deadline, as before.
     error_code ec;
-    const auto written = net::write(stream_.socket(), buffers, ec);
+    const auto written = net::write(socket_, buffers, ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
         beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
         rest.consume(written);
-        stream_.expires_after(limits_.request_read_timeout);
+        watch(limits_.request_read_timeout);
         return net::async_write(
-            stream_, rest,
+            socket_, rest,
             beast::bind_front_handler(&session::on_write, shared_from_this(), close));
     }
     if (buffer_.size() > 0) {
         // A pipelined request is already here: go on from the executor instead of recursing.
         return net::post(
-            stream_.get_executor(),
+            socket_.get_executor(),
             beast::bind_front_handler(&session::on_write, shared_from_this(), close, ec, written));
     }
     on_write(close, ec, written);
@@ -280,8 +293,8 @@ void session::on_write(bool close, error_code ec, std::size_t) {
 
 void session::do_close() {
     error_code ec;
-    stream_.socket().shutdown(net::socket_base::shutdown_send, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(net::socket_base::shutdown_send, ec);
+    socket_.close(ec);
 }
 
 } // namespace kore_gateway

@@ -4,6 +4,7 @@
 #include <future>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -469,6 +470,29 @@ TEST(forwarding, concurrent_requests_stay_within_the_pool_size) {
     EXPECT_EQ(gw.kore().server().request_count(), 16u);
     EXPECT_LE(gw.kore().server().accepted_connections(), 4u);
     EXPECT_GE(gw.kore().server().accepted_connections(), 1u);
+}
+
+// The read deadline bounds reading the request, not answering it. The header comes in two
+// pieces, so that the gateway waits for the second under request_read_timeout; the answer then
+// takes three times that long, and must still reach the client on the same connection.
+TEST(forwarding, an_answer_slower_than_the_read_timeout_still_reaches_the_client) {
+    gateway_with_fakes gw([](gateway_config& config) {
+        config.request_read_timeout = std::chrono::milliseconds(200);
+    });
+    gw.kore().server().set_handler([&gw](const recorded_request& req) {
+        auto reply = gw.kore().handle(req);
+        reply.delay = std::chrono::milliseconds(600);
+        return reply;
+    });
+    test_client client(gw.port());
+    client.send_raw("GET /deals/" + sample_deal + " HTTP/1.1\r\n");
+    // Room for the gateway to read the first piece alone; were both read at once, the test would
+    // only lose the case it is after, not pass wrongly.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    client.send_raw("Host: x\r\n\r\n");
+    const auto res = client.read_response();
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    EXPECT_EQ(client.get("/healthz").result_int(), 200) << "the connection stays usable";
 }
 
 TEST(forwarding, stop_lets_a_request_held_upstream_finish_with_connection_close) {

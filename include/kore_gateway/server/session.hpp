@@ -3,12 +3,14 @@
 // writes the answers, and enforces the client-side limits and deadlines.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
 #include "kore_gateway/http/exchange.hpp"
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/server/connection_tracker.hpp"
+#include "kore_gateway/util/deadline_watch.hpp"
 
 namespace kore_gateway {
 
@@ -48,8 +50,11 @@ private:
     void do_write(response&& res);
     void on_write(bool close, error_code ec, std::size_t bytes);
     void do_close();
+    // The connection is closed once timeout has passed, unless the deadline is watched anew or
+    // unwatched first (a read that completes leaves nothing pending to end).
+    void watch(std::chrono::milliseconds timeout);
 
-    beast::basic_stream<tcp, net::io_context::executor_type> stream_;
+    socket_type socket_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     request_handler& handler_;
@@ -61,6 +66,7 @@ private:
     bool keep_alive_ = false;
     bool waiting_for_request_ = false; // between requests: a drain may close at once
     bool draining_ = false;
+    deadline_watch deadline_; // the idle, read and write deadlines, one at a time
 };
 
 } // namespace kore_gateway

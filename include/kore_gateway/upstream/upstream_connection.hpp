@@ -1,13 +1,11 @@
 // One keep-alive connection to an origin, as https_client pools it: its stream (TLS or plain),
-// the bytes it read past the last answer, and the watch over the deadline of the exchange that
-// uses it.
+// the bytes it read past the last answer, and the deadline of the exchange that uses it.
 //
 // No strand: the owning client's io_context is run by one thread, which serialises every handler
 // of the connection (its I/O, its watchdog, the exchanges that use it).
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -16,7 +14,7 @@
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/upstream/tls_socket.hpp"
 #include "kore_gateway/util/clock.hpp"
-#include "kore_gateway/util/timer.hpp"
+#include "kore_gateway/util/deadline_watch.hpp"
 
 namespace kore_gateway {
 
@@ -55,25 +53,16 @@ public:
 
     // From now until unwatch(), the connection is closed once the clock reaches deadline, which
     // ends whatever operation is pending on it with an error. One timer serves every exchange
-    // the connection carries: it is (re)armed only when no wait ending at or before deadline is
-    // pending, and a wait that ends early finds the current deadline and waits again. An
-    // exchange thus costs no timer of its own, where arming one and cancelling it per request
-    // took a scheduler round trip and ~1,000 instructions (bench/RESULTS.md, fifth pass).
-    void watch(clock::time_point deadline);
-    // The exchange is over: the pending wait, if any, will find nothing to close.
-    void unwatch() { deadline_.reset(); }
+    // the connection carries (util/deadline_watch.hpp).
+    void watch(clock::time_point deadline) { deadline_.watch(deadline, weak_from_this()); }
+    // The exchange is over: the connection may sit idle in the pool.
+    void unwatch() { deadline_.unwatch(); }
 
 private:
-    void wait_for(clock::time_point when);
-    void on_watchdog(error_code ec);
-
     stream_type stream_;
     beast::flat_buffer buffer_;
     std::string write_buffer_;
-    const clock& clock_;
-    clock_timer<executor_type> watchdog_;
-    bool waiting_ = false;                      // a wait of watchdog_ is pending
-    std::optional<clock::time_point> deadline_; // set while an exchange uses the connection
+    deadline_watch deadline_;
 };
 
 } // namespace kore_gateway
