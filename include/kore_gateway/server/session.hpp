@@ -50,8 +50,8 @@ private:
     void do_write(response&& res);
     void on_write(bool close, error_code ec, std::size_t bytes);
     void do_close();
-    // The connection is closed once timeout has passed, unless the deadline is watched anew or
-    // unwatched first (a read that completes leaves nothing pending to end).
+    // The connection is closed once timeout has passed, unless the deadline is watched anew
+    // first, or unwatched (once a request is read in full).
     void watch(std::chrono::milliseconds timeout);
 
     socket_type socket_;
