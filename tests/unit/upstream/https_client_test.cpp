@@ -166,6 +166,17 @@ protected:
         ran.get_future().wait();
     }
 
+    // Moves the manual clock to 1 ms before `left` has passed and checks the exchange is still
+    // pending, then to `left`, and checks it ended there with a timeout.
+    void expect_times_out_after(std::future<upstream_result>& result, clock::duration left) {
+        clock_.advance(left - 1ms);
+        EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout)
+            << "ended before its deadline";
+        clock_.advance(1ms);
+        ASSERT_EQ(result.wait_for(test_bound), std::future_status::ready);
+        EXPECT_EQ(result.get().error, upstream_errc::timeout);
+    }
+
     // After a fault, the same client still gets normal answers.
     static void expect_healthy(https_client& client, mock_server& server) {
         server.set_handler([](const recorded_request&) { return answer("fine"); });
@@ -358,11 +369,7 @@ TEST_F(https_client_test, a_hanging_upstream_times_out_at_the_deadline) {
 
     auto result = send(*client, make_upstream_request(http::verb::get, "/hangs"));
     ASSERT_TRUE(eventually([&] { return server_.request_count() == 1; }));
-    clock_.advance(10s - 1ms);
-    EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout) << "ended before its deadline";
-    clock_.advance(1ms);
-    ASSERT_EQ(result.wait_for(test_bound), std::future_status::ready);
-    EXPECT_EQ(result.get().error, upstream_errc::timeout);
+    expect_times_out_after(result, 10s);
     expect_healthy(*client, server_);
 }
 
@@ -396,11 +403,7 @@ TEST_F(https_client_test, a_hanging_upstream_on_a_reused_connection_times_out_at
     ASSERT_TRUE(eventually([&] { return server_.request_count() == 3; }));
     clock_.advance(5s); // the second exchange's deadline: the watch must wait on
     EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout) << "ended at an older deadline";
-    clock_.advance(5s - 1ms);
-    EXPECT_EQ(result.wait_for(50ms), std::future_status::timeout) << "ended before its deadline";
-    clock_.advance(1ms);
-    ASSERT_EQ(result.wait_for(test_bound), std::future_status::ready);
-    EXPECT_EQ(result.get().error, upstream_errc::timeout);
+    expect_times_out_after(result, 5s);
     EXPECT_EQ(server_.accepted_connections(), 1u) << "the hanging exchange was not on the pool";
     expect_healthy(*client, server_);
 }
@@ -418,9 +421,7 @@ TEST_F(https_client_test, a_shorter_timeout_on_a_reused_connection_ends_at_its_o
     req.timeout(2s);
     auto result = send(*client, std::move(req));
     ASSERT_TRUE(eventually([&] { return server_.request_count() == 3; }));
-    clock_.advance(2s);
-    ASSERT_EQ(result.wait_for(test_bound), std::future_status::ready);
-    EXPECT_EQ(result.get().error, upstream_errc::timeout);
+    expect_times_out_after(result, 2s);
     EXPECT_EQ(server_.accepted_connections(), 1u);
     expect_healthy(*client, server_);
 }

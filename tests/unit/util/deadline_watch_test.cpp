@@ -35,6 +35,16 @@ protected:
         return owner_->expiries == 1;
     }
 
+    // Moves the clock to 1 ms before `left` has passed and checks nothing expired, then to
+    // `left`, and checks the one expiry came.
+    void expect_expiry_after(clock::duration left) {
+        clock_.advance(left - 1ms);
+        settle();
+        EXPECT_EQ(owner_->expiries, 0) << "expired early";
+        clock_.advance(1ms);
+        EXPECT_TRUE(expires_within_test_bound());
+    }
+
     net::io_context ioc_;
     manual_clock clock_;
     std::shared_ptr<owner> owner_ = std::make_shared<owner>(ioc_, clock_);
@@ -42,11 +52,7 @@ protected:
 
 TEST_F(deadline_watch_test, expires_once_the_clock_reaches_the_deadline) {
     owner_->watch.watch(clock_.now() + 10s, owner_);
-    clock_.advance(10s - 1ms);
-    settle();
-    EXPECT_EQ(owner_->expiries, 0) << "expired early";
-    clock_.advance(1ms);
-    EXPECT_TRUE(expires_within_test_bound());
+    expect_expiry_after(10s);
 }
 
 TEST_F(deadline_watch_test, an_unwatched_deadline_never_expires) {
@@ -67,18 +73,13 @@ TEST_F(deadline_watch_test, a_later_deadline_waits_past_the_earlier_wait) {
     clock_.advance(5s);
     settle();
     EXPECT_EQ(owner_->expiries, 0) << "expired at the first request's deadline";
-    clock_.advance(5s - 1ms);
-    settle();
-    EXPECT_EQ(owner_->expiries, 0) << "expired early";
-    clock_.advance(1ms);
-    EXPECT_TRUE(expires_within_test_bound());
+    expect_expiry_after(5s);
 }
 
 TEST_F(deadline_watch_test, an_earlier_deadline_moves_the_wait_earlier) {
     owner_->watch.watch(clock_.now() + 10s, owner_);
     owner_->watch.watch(clock_.now() + 2s, owner_);
-    clock_.advance(2s);
-    EXPECT_TRUE(expires_within_test_bound());
+    expect_expiry_after(2s);
 }
 
 } // namespace
