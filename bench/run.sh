@@ -4,9 +4,10 @@
 #   bench/run.sh [--quick] [--no-results] [--no-build] [--profile] [--allocations] [--instructions]
 #
 # Starts, in a temporary directory: a CA and an origin certificate made with openssl; an HTTPS
-# origin (nginx: token endpoint, KORE- and Catalog-shaped APIs); the gateway (Release build in
-# build-bench) pointed at it; nginx configured as the equivalent caching proxy, plus nginx
-# serving the products bytes as a static file. Then, alternating contenders round by round:
+# origin (nginx: token endpoint, KORE- and Catalog-shaped APIs); the gateway (the profile-guided
+# release build of scripts/build-pgo.sh, in build-bench) pointed at it; nginx configured as the
+# equivalent caching proxy, plus nginx serving the products bytes as a static file. Then,
+# alternating contenders round by round:
 #   S0  static file               GET /catalog/products   (nginx, the limit of a hit)
 #   S1  catalog cache hit          GET /catalog/products   (gateway vs nginx proxy_cache)
 #   S2  uncached deal forward      GET /deals/{id}         (gateway vs nginx, TLS keep-alive)
@@ -118,13 +119,17 @@ for tool in nginx wrk openssl curl timeout awk; do
     command -v "$tool" >/dev/null || die "$tool is missing"
 done
 if [ "$build" = 1 ]; then
-    log "building $BUILD_DIR (Release)"
-    # Warnings are not errors here: GCC 12 at -O3 reports false positives (stringop-overread).
-    ./scripts/build.sh "$BUILD_DIR" Release -DKORE_BUILD_BENCH=ON -DKORE_BUILD_TESTS=OFF \
-        -DKORE_WERROR=OFF >&2
+    log "building $BUILD_DIR (Release, profile-guided: scripts/build-pgo.sh)"
+    # What the image ships: the release build laid out by a training profile.
+    ./scripts/build-pgo.sh "$BUILD_DIR" -DKORE_BUILD_BENCH=ON -DKORE_BUILD_TESTS=OFF >&2
 fi
 gateway_bin=$(realpath "$BUILD_DIR/kore-gateway")
 [ -x "$gateway_bin" ] || die "$gateway_bin not built"
+if [ "$(sed -n 's/^KORE_PGO:STRING=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null)" = use ]; then
+    gateway_build="the profile-guided release build (scripts/build-pgo.sh)"
+else
+    gateway_build="a build of $BUILD_DIR without a profile"
+fi
 
 tmp=$(mktemp -d /tmp/kore-bench.XXXXXX)
 chmod 755 "$tmp"
@@ -619,7 +624,7 @@ report=$tmp/report.md
     echo "- Machine: $(nproc) CPUs, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)."
     echo "- Load average (1/5/15 min) before: $load_before; after: $load_after."
     echo "- wrk -t$THREADS, ${DURATION} s per run after a ${WARMUP} s warm-up per contender, $ROUNDS rounds alternating the contenders, connections: $CONNECTIONS; loopback (127.0.0.1).${pin_wrk[*]:+ PIN=1: wrk on CPU 0, every server on CPUs $server_cpus.}${PACE_MS:+ PACE_MS=$PACE_MS: each connection waits $PACE_MS ms before its next request (the same offered load for every contender).}"
-    echo "- gateway: GATEWAY_THREADS=$THREADS, GATEWAY_LOG_LEVEL=warn (no access log), upstream_pool_size $gateway_pool ($POOL per thread), cache budget 64 MiB. nginx $(nginx -v 2>&1 | sed 's|.*/||'): worker_processes $THREADS, access_log off, proxy_cache + proxy_cache_lock, upstream keepalive $POOL per worker and keepalive_requests 10000000 (no re-handshake during a run), proxy_ssl_verify on. Origin: nginx, worker_processes $ORIGIN_WORKERS, TLS (P-256 certificate from the run's CA)."
+    echo "- gateway: $gateway_build, GATEWAY_THREADS=$THREADS, GATEWAY_LOG_LEVEL=warn (no access log), upstream_pool_size $gateway_pool ($POOL per thread), cache budget 64 MiB. nginx $(nginx -v 2>&1 | sed 's|.*/||'): worker_processes $THREADS, access_log off, proxy_cache + proxy_cache_lock, upstream keepalive $POOL per worker and keepalive_requests 10000000 (no re-handshake during a run), proxy_ssl_verify on. Origin: nginx, worker_processes $ORIGIN_WORKERS, TLS (P-256 certificate from the run's CA)."
     if [ ${#pin_wrk[@]} -gt 0 ]; then
         echo "- The contender and the origin share CPUs $server_cpus, wrk has CPU 0 to itself: the figures are a comparison on one machine, not capacities."
     else

@@ -48,8 +48,8 @@ check "multi-stage ($stages stages)" [ "$stages" -ge 2 ]
 check "build stage is FROM debian:bookworm" \
     has "$build" '^FROM[[:space:]]+debian:bookworm([[:space:]]|$)'
 check "build stage runs scripts/bootstrap.sh" has "$build" '^RUN .*(\./)?scripts/bootstrap\.sh'
-check "build stage runs scripts/build.sh build Release -DKORE_BUILD_TESTS=OFF" \
-    has "$build" '^RUN .*(\./)?scripts/build\.sh build Release -DKORE_BUILD_TESTS=OFF'
+check "build stage runs scripts/build-pgo.sh build -DKORE_BUILD_TESTS=OFF" \
+    has "$build" '^RUN .*(\./)?scripts/build-pgo\.sh build -DKORE_BUILD_TESTS=OFF'
 check "runtime stage is FROM debian:bookworm-slim" \
     has "$runtime" '^FROM[[:space:]]+debian:bookworm-slim([[:space:]]|$)'
 check "runtime stage installs ca-certificates and curl (the healthcheck)" installs ca-certificates curl
