@@ -43,7 +43,7 @@ session::session(socket_type&& socket, request_handler& handler, const session_l
 // around every read and write and cancelled it after: a timer-queue insert, a removal and a
 // cancelled completion per request.
 void session::watch(std::chrono::milliseconds timeout) {
-    deadline_.watch(std::chrono::steady_clock::now() + timeout, weak_from_this());
+    deadline_.watch_for(timeout, weak_from_this());
 }
 
 session::~session() {

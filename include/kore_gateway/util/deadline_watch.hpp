@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "kore_gateway/net.hpp"
 #include "kore_gateway/util/clock.hpp"
@@ -33,6 +34,10 @@ public:
     // object holding this watch: a pending wait keeps only a weak reference to it, so the watch
     // keeps nothing open, and the owner's destruction cancels the wait.
     void watch(clock::time_point deadline, std::weak_ptr<const void> owner);
+    // watch() with the deadline timeout from now, on the watch's own clock.
+    void watch_for(clock::duration timeout, std::weak_ptr<const void> owner) {
+        watch(clock_.now() + timeout, std::move(owner));
+    }
     // The request is over: a pending wait will find nothing to watch.
     void unwatch() { deadline_.reset(); }
 

@@ -55,6 +55,13 @@ TEST_F(deadline_watch_test, expires_once_the_clock_reaches_the_deadline) {
     expect_expiry_after(10s);
 }
 
+// The timeout counts from the watch's clock, the one it waits on, not from another one.
+TEST_F(deadline_watch_test, watch_for_counts_the_timeout_from_the_watchs_clock) {
+    clock_.advance(1h);
+    owner_->watch.watch_for(10s, owner_);
+    expect_expiry_after(10s);
+}
+
 TEST_F(deadline_watch_test, an_unwatched_deadline_never_expires) {
     owner_->watch.watch(clock_.now() + 10s, owner_);
     owner_->watch.unwatch();
