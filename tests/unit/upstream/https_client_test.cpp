@@ -132,6 +132,12 @@ protected:
         clients_.push_back(client);
         return client;
     }
+    // A client of server_ whose exchanges end `timeout` after they start, on the manual clock.
+    std::shared_ptr<https_client> make_timed_client(std::chrono::milliseconds timeout) {
+        upstream_client_options opts;
+        opts.timeout = timeout;
+        return make_client(server_.base_url(), opts, {}, clock_);
+    }
 
     // Starts one exchange; its result comes through the future.
     static std::future<upstream_result> send(https_client& client, upstream_request req) {
@@ -363,9 +369,7 @@ TEST_F(https_client_test, an_unresolvable_host_is_connect_failed) {
 
 TEST_F(https_client_test, a_hanging_upstream_times_out_at_the_deadline) {
     server_.set_handler([](const recorded_request&) { return answer("", fault::hang); });
-    upstream_client_options opts;
-    opts.timeout = 10s;
-    auto client = make_client(server_.base_url(), opts, {}, clock_);
+    auto client = make_timed_client(10s);
 
     auto result = send(*client, make_upstream_request(http::verb::get, "/hangs"));
     ASSERT_TRUE(eventually([&] { return server_.request_count() == 1; }));
@@ -374,9 +378,7 @@ TEST_F(https_client_test, a_hanging_upstream_times_out_at_the_deadline) {
 }
 
 TEST_F(https_client_test, an_exchanges_deadline_leaves_its_connection_alone_once_it_is_over) {
-    upstream_client_options opts;
-    opts.timeout = 10s;
-    auto client = make_client(server_.base_url(), opts, {}, clock_);
+    auto client = make_timed_client(10s);
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
     // Past the first exchange's deadline (within the idle timeout): had its timer closed the
     // pooled connection, the next request would find it closed and open another one.
@@ -391,9 +393,7 @@ TEST_F(https_client_test, an_exchanges_deadline_leaves_its_connection_alone_once
 // armed by the second exchange for its own deadline, it must not end the third one before the
 // third's deadline, nor miss it.
 TEST_F(https_client_test, a_hanging_upstream_on_a_reused_connection_times_out_at_its_deadline) {
-    upstream_client_options opts;
-    opts.timeout = 10s;
-    auto client = make_client(server_.base_url(), opts, {}, clock_);
+    auto client = make_timed_client(10s);
     ASSERT_EQ(get(*client).error, upstream_errc::ok); // opens the connection
     ASSERT_EQ(get(*client).error, upstream_errc::ok); // reuses it: the watch ends at now + 10 s
 
@@ -409,9 +409,7 @@ TEST_F(https_client_test, a_hanging_upstream_on_a_reused_connection_times_out_at
 }
 
 TEST_F(https_client_test, a_shorter_timeout_on_a_reused_connection_ends_at_its_own_deadline) {
-    upstream_client_options opts;
-    opts.timeout = 10s;
-    auto client = make_client(server_.base_url(), opts, {}, clock_);
+    auto client = make_timed_client(10s);
     ASSERT_EQ(get(*client).error, upstream_errc::ok);
     ASSERT_EQ(get(*client).error, upstream_errc::ok); // the watch waits until now + 10 s
 
