@@ -41,7 +41,9 @@
 # protect upstreams), PACE_MS (unset: each connection sends its next request as soon as the
 # last is answered; N: it waits N ms first, through a wrk script, so that every contender gets
 # the same offered load, below the slowest one's capacity, and the p99s compare the servers
-# rather than how each shares the cores with wrk at saturation).
+# rather than how each shares the cores with wrk at saturation), AFFINITY (1: each gateway I/O
+# thread and each nginx worker on a CPU of its own, GATEWAY_CPU_AFFINITY=1 and nginx's
+# worker_cpu_affinity auto; 0: wherever the kernel puts them).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,7 @@ CONNECTIONS=${CONNECTIONS:-"64 256"}
 THREADS=${THREADS:-2}
 ORIGIN_WORKERS=${ORIGIN_WORKERS:-1}
 POOL=${POOL:-256}
+AFFINITY=${AFFINITY:-1}
 BUILD_DIR=${BUILD_DIR:-build-bench}
 SCENARIOS=${SCENARIOS:-"S1 S2"}
 PROFILE_CONNECTIONS=${PROFILE_CONNECTIONS:-64}
@@ -193,8 +196,10 @@ if [ "$(id -u)" = 0 ]; then
     user_line="user nobody nogroup;"
     chown -R nobody:nogroup "$tmp/proxy-cache" "$tmp/proxy-temp" "$tmp/origin-temp"
 fi
+affinity_line=""
+[ "$AFFINITY" = 1 ] && affinity_line="worker_cpu_affinity auto;"
 render() {
-    sed -e "s|@TMP@|$tmp|g" -e "s|@USER_LINE@|$user_line|" \
+    sed -e "s|@TMP@|$tmp|g" -e "s|@USER_LINE@|$user_line|" -e "s|@AFFINITY_LINE@|$affinity_line|" \
         -e "s|@ORIGIN_WORKERS@|$ORIGIN_WORKERS|" -e "s|@PROXY_WORKERS@|$THREADS|" \
         -e "s|@AUTH_PORT@|$AUTH_PORT|g" -e "s|@KORE_PORT@|$KORE_PORT|g" \
         -e "s|@CATALOG_PORT@|$CATALOG_PORT|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
@@ -246,6 +251,7 @@ grep -q "\"upstream_pool_size\": $gateway_pool," "$tmp/gateway.json" ||
 start_gateway() { # BINARY PORT LOG: prints the PID
     (
         export GATEWAY_LISTEN_ADDRESS=127.0.0.1 GATEWAY_PORT=$2 GATEWAY_THREADS=$THREADS
+        export GATEWAY_CPU_AFFINITY=$AFFINITY
         export GATEWAY_LOG_LEVEL=warn GATEWAY_CA_FILE=$tmp/pki/ca.crt
         export KORE_API_URL=https://127.0.0.1:$KORE_PORT KORE_API_KEY=bench-kore-key
         export KORE_AUTH_URL=https://127.0.0.1:$AUTH_PORT/connect/token
@@ -624,7 +630,7 @@ report=$tmp/report.md
     echo "- Machine: $(nproc) CPUs, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)."
     echo "- Load average (1/5/15 min) before: $load_before; after: $load_after."
     echo "- wrk -t$THREADS, ${DURATION} s per run after a ${WARMUP} s warm-up per contender, $ROUNDS rounds alternating the contenders, connections: $CONNECTIONS; loopback (127.0.0.1).${pin_wrk[*]:+ PIN=1: wrk on CPU 0, every server on CPUs $server_cpus.}${PACE_MS:+ PACE_MS=$PACE_MS: each connection waits $PACE_MS ms before its next request (the same offered load for every contender).}"
-    echo "- gateway: $gateway_build, GATEWAY_THREADS=$THREADS, GATEWAY_LOG_LEVEL=warn (no access log), upstream_pool_size $gateway_pool ($POOL per thread), cache budget 64 MiB. nginx $(nginx -v 2>&1 | sed 's|.*/||'): worker_processes $THREADS, access_log off, proxy_cache + proxy_cache_lock, upstream keepalive $POOL per worker and keepalive_requests 10000000 (no re-handshake during a run), proxy_ssl_verify on. Origin: nginx, worker_processes $ORIGIN_WORKERS, TLS (P-256 certificate from the run's CA)."
+    echo "- gateway: $gateway_build, GATEWAY_THREADS=$THREADS, GATEWAY_CPU_AFFINITY=$AFFINITY, GATEWAY_LOG_LEVEL=warn (no access log), upstream_pool_size $gateway_pool ($POOL per thread), cache budget 64 MiB. nginx $(nginx -v 2>&1 | sed 's|.*/||'): worker_processes $THREADS${affinity_line:+, worker_cpu_affinity auto}, access_log off, proxy_cache + proxy_cache_lock, upstream keepalive $POOL per worker and keepalive_requests 10000000 (no re-handshake during a run), proxy_ssl_verify on. Origin: nginx, worker_processes $ORIGIN_WORKERS, TLS (P-256 certificate from the run's CA)."
     if [ ${#pin_wrk[@]} -gt 0 ]; then
         echo "- The contender and the origin share CPUs $server_cpus, wrk has CPU 0 to itself: the figures are a comparison on one machine, not capacities."
     else

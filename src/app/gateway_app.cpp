@@ -103,9 +103,10 @@ void gateway_app::start() {
     }
     listener_->run();
     const auto bound = listener_->local_endpoint();
-    spdlog::info("kore-gateway {} listening on {}:{} with {} I/O threads", KORE_GATEWAY_VERSION,
-                 bound.address().to_string(), bound.port(), config_.threads);
-    io_.run();
+    spdlog::info("kore-gateway {} listening on {}:{} with {} I/O threads{}", KORE_GATEWAY_VERSION,
+                 bound.address().to_string(), bound.port(), config_.threads,
+                 config_.cpu_affinity ? ", each on a CPU of its own" : "");
+    io_.run(config_.cpu_affinity);
 }
 
 void gateway_app::stop_on_signals() {

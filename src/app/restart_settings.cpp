@@ -19,6 +19,7 @@ std::vector<std::string> keep_restart_settings(const gateway_config& running,
     keep("listen_address", running.listen_address, next.listen_address, changed);
     keep("port", running.port, next.port, changed);
     keep("threads", running.threads, next.threads, changed);
+    keep("cpu_affinity", running.cpu_affinity, next.cpu_affinity, changed);
     keep("max_connections", running.max_connections, next.max_connections, changed);
     keep("max_body_bytes", running.max_body_bytes, next.max_body_bytes, changed);
     keep("max_header_bytes", running.max_header_bytes, next.max_header_bytes, changed);

@@ -87,7 +87,8 @@ struct gateway_config {
     // Listener.
     std::string listen_address = "127.0.0.1";
     std::uint16_t port = 8080;
-    unsigned threads = 0; // resolved by the loader: 0 becomes the hardware concurrency
+    unsigned threads = 0;      // resolved by the loader: 0 becomes the hardware concurrency
+    bool cpu_affinity = false; // each I/O thread on a CPU of its own (nginx's worker_cpu_affinity)
     std::string log_level = "info";
     std::size_t max_connections = 10000;
     double rate_limit_rps = 0; // 0 = off

@@ -19,6 +19,9 @@
 
 namespace kore_gateway {
 
+// The CPUs this process may run on (its affinity mask: taskset, a container's cpuset), in order.
+std::vector<int> usable_cpus();
+
 class io_context_pool {
 public:
     using executor_type = net::io_context::executor_type;
@@ -35,8 +38,11 @@ public:
     // One executor per context, in order.
     std::vector<executor_type> executors() const;
 
-    // Starts one thread per context; returns at once.
-    void run();
+    // Starts one thread per context; returns at once. pin_threads: thread i runs only on the i-th
+    // CPU this process may use (in turn, when there are more threads than CPUs), as nginx's
+    // worker_cpu_affinity auto does. Without it the kernel moves the threads between CPUs, and
+    // two of them may wait on one CPU while another runs only the load beside them.
+    void run(bool pin_threads = false);
     // Stops every context: each thread returns from run() once its current handler ends; handlers
     // still queued are not run. Called by one thread at a time (the gateway's stop is guarded).
     void stop();

@@ -38,6 +38,7 @@ INSTANTIATE_TEST_SUITE_P(
         restart_case{"listen_address", [](gateway_config& c) { c.listen_address = "0.0.0.0"; }},
         restart_case{"port", [](gateway_config& c) { c.port = 9090; }},
         restart_case{"threads", [](gateway_config& c) { c.threads = 7; }},
+        restart_case{"cpu_affinity", [](gateway_config& c) { c.cpu_affinity = true; }},
         restart_case{"max_connections", [](gateway_config& c) { c.max_connections = 3; }},
         restart_case{"max_body_bytes", [](gateway_config& c) { c.max_body_bytes = 10; }},
         restart_case{"max_header_bytes", [](gateway_config& c) { c.max_header_bytes = 2048; }},

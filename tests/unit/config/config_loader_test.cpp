@@ -65,6 +65,7 @@ void expect_defaults(const gateway_config& c) {
     EXPECT_EQ(c.listen_address, "127.0.0.1");
     EXPECT_EQ(c.port, 8080);
     EXPECT_EQ(c.threads, resolved_threads());
+    EXPECT_FALSE(c.cpu_affinity);
     EXPECT_EQ(c.log_level, "info");
     EXPECT_EQ(c.max_connections, 10000U);
     EXPECT_EQ(c.rate_limit_rps, 0);
@@ -116,6 +117,7 @@ TEST(config_loader, shipped_file_lists_every_non_secret_key_and_no_secret) {
     for (const char* key : {"listen_address",
                             "port",
                             "threads",
+                            "cpu_affinity",
                             "log_level",
                             "max_connections",
                             "rate_limit_rps",
@@ -143,7 +145,8 @@ TEST(config_loader, shipped_file_lists_every_non_secret_key_and_no_secret) {
 
 TEST(config_loader, reads_every_json_key) {
     const auto c = load(R"({
-        "listen_address": "::1", "port": 9090, "threads": 3, "log_level": "debug",
+        "listen_address": "::1", "port": 9090, "threads": 3, "cpu_affinity": true,
+        "log_level": "debug",
         "max_connections": 77, "rate_limit_rps": 2.5, "max_body_bytes": 2048,
         "max_header_bytes": 4096, "request_read_timeout_ms": 1500, "idle_timeout_ms": 2500,
         "drain_timeout_ms": 3500, "upstream_timeout_ms": 4500, "ca_file": ")" +
@@ -162,6 +165,7 @@ TEST(config_loader, reads_every_json_key) {
     EXPECT_EQ(c.listen_address, "::1");
     EXPECT_EQ(c.port, 9090);
     EXPECT_EQ(c.threads, 3U);
+    EXPECT_TRUE(c.cpu_affinity);
     EXPECT_EQ(c.log_level, "debug");
     EXPECT_EQ(c.max_connections, 77U);
     EXPECT_EQ(c.rate_limit_rps, 2.5);
@@ -225,6 +229,7 @@ TEST(config_loader, every_environment_variable_overrides) {
          [](const auto& c) { EXPECT_EQ(c.listen_address, "0.0.0.0"); }},
         {"GATEWAY_PORT", "0", [](const auto& c) { EXPECT_EQ(c.port, 0); }},
         {"GATEWAY_THREADS", "7", [](const auto& c) { EXPECT_EQ(c.threads, 7U); }},
+        {"GATEWAY_CPU_AFFINITY", "1", [](const auto& c) { EXPECT_TRUE(c.cpu_affinity); }},
         {"GATEWAY_LOG_LEVEL", "warn", [](const auto& c) { EXPECT_EQ(c.log_level, "warn"); }},
         {"GATEWAY_CA_FILE", readable_file,
          [](const auto& c) { EXPECT_EQ(c.ca_file, readable_file); }},
