@@ -40,8 +40,8 @@ public:
 
     // Starts one thread per context; returns at once. pin_threads: thread i runs only on the i-th
     // CPU this process may use (in turn, when there are more threads than CPUs), as nginx's
-    // worker_cpu_affinity auto does. Without it the kernel moves the threads between CPUs, and
-    // two of them may wait on one CPU while another runs only the load beside them.
+    // worker_cpu_affinity auto does. Without it the kernel places the threads, and may queue two
+    // of them on one CPU (bench/RESULTS.md, issue #16 seventh pass).
     void run(bool pin_threads = false);
     // Stops every context: each thread returns from run() once its current handler ends; handlers
     // still queued are not run. Called by one thread at a time (the gateway's stop is guarded).
