@@ -70,6 +70,13 @@ setting string_setting(std::string key, std::string env, std::string gateway_con
         .assign = [member](raw_config& r, const json& v) { r.cfg.*member = v.get<std::string>(); }};
 }
 
+setting boolean_setting(std::string key, std::string env, bool gateway_config::*member) {
+    return {.key = std::move(key),
+            .env = std::move(env),
+            .type = kind::boolean,
+            .assign = [member](raw_config& r, const json& v) { r.cfg.*member = v.get<bool>(); }};
+}
+
 const std::vector<setting>& settings() {
     using g = gateway_config;
     static const std::vector<setting> all = [] {
@@ -77,10 +84,7 @@ const std::vector<setting>& settings() {
             string_setting("listen_address", "GATEWAY_LISTEN_ADDRESS", &g::listen_address),
             integer_setting("port", "GATEWAY_PORT", 0, 65535, &g::port),
             integer_setting("threads", "GATEWAY_THREADS", 0, 256, &g::threads),
-            {.key = "cpu_affinity",
-             .env = "GATEWAY_CPU_AFFINITY",
-             .type = kind::boolean,
-             .assign = [](raw_config& r, const json& v) { r.cfg.cpu_affinity = v.get<bool>(); }},
+            boolean_setting("cpu_affinity", "GATEWAY_CPU_AFFINITY", &g::cpu_affinity),
             {.key = "log_level",
              .env = "GATEWAY_LOG_LEVEL",
              .type = kind::string,
@@ -103,11 +107,8 @@ const std::vector<setting>& settings() {
             integer_setting("upstream_timeout_ms", "GATEWAY_UPSTREAM_TIMEOUT_MS", 1, max_timeout_ms,
                             &g::upstream_timeout),
             string_setting("ca_file", "GATEWAY_CA_FILE", &g::ca_file),
-            {.key = "allow_insecure_upstream",
-             .env = "GATEWAY_ALLOW_INSECURE_UPSTREAM",
-             .type = kind::boolean,
-             .assign = [](raw_config& r,
-                          const json& v) { r.cfg.allow_insecure_upstream = v.get<bool>(); }},
+            boolean_setting("allow_insecure_upstream", "GATEWAY_ALLOW_INSECURE_UPSTREAM",
+                            &g::allow_insecure_upstream),
             integer_setting("upstream_pool_size", "", 1, max_pool_size, &g::upstream_pool_size),
             integer_setting("upstream_max_response_bytes", "", kib, gib,
                             &g::upstream_max_response_bytes),
