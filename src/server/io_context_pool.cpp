@@ -22,7 +22,7 @@ void pin_this_thread_to(int cpu) {
 
 } // namespace
 
-std::vector<int> usable_cpus() {
+std::vector<int> allowed_cpus() {
     cpu_set_t set;
     CPU_ZERO(&set);
     std::vector<int> cpus;
@@ -66,7 +66,7 @@ std::vector<io_context_pool::executor_type> io_context_pool::executors() const {
 }
 
 void io_context_pool::run(bool pin_threads) {
-    const auto cpus = pin_threads ? usable_cpus() : std::vector<int>{};
+    const auto cpus = pin_threads ? allowed_cpus() : std::vector<int>{};
     for (std::size_t i = 0; i < contexts_.size(); ++i) {
         const int cpu = cpus.empty() ? -1 : cpus[i % cpus.size()];
         threads_.emplace_back([&ctx = *contexts_[i], cpu] {

@@ -19,8 +19,9 @@
 
 namespace kore_gateway {
 
-// The CPUs this process may run on (its affinity mask: taskset, a container's cpuset), in order.
-std::vector<int> usable_cpus();
+// The CPUs the calling thread may run on, in order: its affinity mask, which a thread starts with
+// from the one that made it, so the process's (taskset, a container's cpuset) until one is pinned.
+std::vector<int> allowed_cpus();
 
 class io_context_pool {
 public:
